@@ -1,0 +1,17 @@
+"""Exceptions that carry a one-line message for the user."""
+
+
+class MldbError(Exception):
+    """Base class: str(exc) is a complete one-line message."""
+
+
+class TaskError(MldbError):
+    """A case folder is malformed (names the file and field)."""
+
+
+class InfrastructureError(MldbError):
+    """The harness or the machine broke; the trial is an error, not an agent failure."""
+
+
+class GradingError(MldbError):
+    """Grading could not read what it needed from the trial (counts as a failed check)."""

@@ -1,0 +1,204 @@
+"""The grading API validators use: named soft checks, hidden tests in a fresh process, graded scripts.
+
+Everything the agent wrote runs in the sandbox as a subprocess with a timeout; nothing of it is imported
+into the grader's own process.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import workspace
+from .errors import GradingError
+from .junit import read_junit
+from .results import Check
+from .sandbox import SandboxSpec
+
+GRADER_INI = "[pytest]\naddopts =\npython_files = test_*.py *_test.py\nconsole_output_style = classic\n"
+OUTPUT_LIMIT = 200_000  # characters of stdout/stderr kept per graded command
+
+
+@dataclass
+class ScriptResult:
+    returncode: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool
+    report: dict | list | None = None
+
+
+@dataclass
+class PytestResult:
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    expected: int
+    output: str
+    failures: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.passed == self.expected and not (self.failed or self.errors or self.skipped)
+
+    def summary(self) -> str:
+        text = (f"{self.passed} passed, {self.failed} failed, {self.errors} errors, {self.skipped} skipped "
+                f"(expected exactly {self.expected} passed)")
+        return text + ("; " + "; ".join(self.failures[:5]) if self.failures else "")
+
+
+class Grader:
+    """Mixin of `Trial`: the methods a task's test function calls after the agent has stopped."""
+
+    # -- checks -----------------------------------------------------------------------------------
+    def check(self, name: str, ok, detail: str = "") -> bool:
+        ok = bool(ok)
+        self.checks.append(Check(name=name, ok=ok, detail="" if ok else str(detail)[:2000]))
+        return ok
+
+    def threshold(self, name: str) -> float:
+        return self.task.threshold(self.profile, name)
+
+    def check_protected(self, name: str = "protected files unchanged") -> bool:
+        bad = workspace.verify_protected(self.snapshot, self.protected_hashes)
+        return self.check(name, not bad, "changed or missing: " + ", ".join(bad))
+
+    # -- directories ------------------------------------------------------------------------------
+    @property
+    def grading_dir(self) -> Path:
+        """A fresh copy to grade in: the snapshot, or pristine workspace + editable files for locked tasks."""
+        if self._grading_dir is None:
+            target = self._grade_root / "work"
+            if self.task.editable is None:
+                workspace.copy_tree(self.snapshot, target)
+            else:
+                workspace.assemble(self.task.workspace, self.snapshot, target, self.task.editable, self.task.artifacts)
+            self._grading_dir = target
+        return self._grading_dir
+
+    @property
+    def hidden_dir(self) -> Path:
+        """Grader-private copy of the case's hidden/ folder (never inside the grading dir)."""
+        if self._hidden_dir is None:
+            target = self.private / "hidden"
+            workspace.copy_tree(self.task.hidden, target)
+            self._hidden_dir = target
+        return self._hidden_dir
+
+    def add_hidden(self, src: str, dest: str | None = None) -> Path:
+        """Copy hidden/<src> (file or folder) into the grading dir at `dest` (default: same name)."""
+        source = self.hidden_dir / src
+        if not source.exists():
+            raise GradingError(f"hidden/{src} does not exist in task {self.task.id}")
+        target = self.grading_dir / (dest or Path(src).name)
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        elif target.is_dir():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copy2(source, target)
+        return target
+
+    # -- running graded code ----------------------------------------------------------------------
+    def _run_dir(self) -> Path:
+        """A fresh grader-private folder for one graded command (its report, JUnit file, ini, home)."""
+        path = self.private / f"run-{uuid.uuid4().hex[:12]}"
+        (path / "home").mkdir(parents=True)
+        return path
+
+    def run_script(self, argv: list[str], timeout: float = 120, cwd: Path | None = None,
+                   env: dict[str, str] | None = None, report: bool = False, gpu: bool = False,
+                   extra_ro: list[Path] | None = None, run_dir: Path | None = None) -> ScriptResult:
+        """Run a command in the grading sandbox (task environment first on PATH, stdin closed)."""
+        services = self.services
+        task_bin = services.task_python().parent
+        run_dir = run_dir or self._run_dir()
+        out, err = self.private / f"{run_dir.name}.stdout", self.private / f"{run_dir.name}.stderr"
+        report_path = run_dir / "report.json" if report else None
+        home = run_dir / "home"
+        full_env = self.base_env(task_bin)
+        full_env.update(self._asset_env)
+        full_env.update(HOME=str(home), PYTHONNOUSERSITE="1", PYTHONDONTWRITEBYTECODE="1", XFORMERS_DISABLED="1")
+        from . import gpus
+        full_env["CUDA_VISIBLE_DEVICES"] = gpus.assign(self.cfg.gpus, self.resources.gpus) if gpu else ""
+        if report_path is not None:
+            full_env["MLDB_REPORT"] = str(report_path)
+        full_env.update(env or {})
+        spec = SandboxSpec(
+            argv=list(argv), cwd=cwd or self.grading_dir, env=full_env,
+            rw_paths=[self.grading_dir, run_dir],
+            ro_paths=services.task_env_paths() + self._asset_ro + list(extra_ro or []),
+            hidden_paths=services.hidden_paths(), stdout=out, stderr=err,
+            cpus=self.resources.cpus, memory_gb=self.resources.memory_gb,
+        )
+        run = services.sandbox().run(spec, timeout=timeout)
+        result = ScriptResult(run.returncode, _tail(out), _tail(err), run.timed_out)
+        if report_path is not None and report_path.is_file():
+            try:
+                result.report = json.loads(report_path.read_text(encoding="utf-8")[:10_000_000])
+            except ValueError:
+                result.report = None
+        self._log(f"$ {' '.join(argv)}\n-> exit {run.returncode} timed_out={run.timed_out} "
+                  f"in {run.wall_s:.1f}s\n--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}\n")
+        return result
+
+    def run_pytest(self, files: list[str], expect_passed: int, timeout: float = 300,
+                   check: str | None = None, env: dict[str, str] | None = None) -> PytestResult:
+        """Run tests in a fresh process with the grader's own configuration; count passes exactly."""
+        run_dir = self._run_dir()
+        ini, junit = run_dir / "grader.ini", run_dir / "junit.xml"
+        ini.write_text(GRADER_INI)
+        argv = ["python", "-m", "pytest", "-c", str(ini), "--rootdir", str(self.grading_dir), "--noconftest",
+                "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "-rA", f"--junitxml={junit}", *files]
+        res = self.run_script(argv, timeout=timeout, env=env, run_dir=run_dir)
+        output = res.stdout[-20000:] + res.stderr[-5000:]
+        if res.timed_out:
+            counts, note = None, [f"timed out after {timeout:.0f}s"]
+        elif not junit.is_file():
+            counts, note = None, [f"no JUnit report (exit {res.returncode})"]
+        else:
+            counts, note = read_junit(junit), []
+        result = PytestResult(
+            passed=counts.passed if counts else 0, failed=counts.failed if counts else 0,
+            errors=counts.errors if counts else 1, skipped=counts.skipped if counts else 0,
+            expected=expect_passed, output=output, failures=note + (counts.failures if counts else []),
+        )
+        if check is not None:
+            self.check(check, result.ok, result.summary())
+        return result
+
+    def run_hidden_python(self, script: str, *args: str, timeout: float = 120, gpu: bool = False) -> dict:
+        """Run hidden/<script> with the task python (cwd: grading dir); its last stdout line must be a
+        JSON object, which is returned."""
+        source = self.hidden_dir / script
+        if not source.is_file():
+            raise GradingError(f"hidden/{script} does not exist in task {self.task.id}")
+        res = self.run_script(["python", str(source), *args], timeout=timeout, gpu=gpu, extra_ro=[self.hidden_dir])
+        if res.timed_out:
+            raise GradingError(f"{script} timed out after {timeout:.0f}s")
+        lines = res.stdout.strip().splitlines()
+        try:
+            data = json.loads(lines[-1]) if lines else None
+        except ValueError:
+            data = None
+        if res.returncode != 0 or not isinstance(data, dict):
+            raise GradingError(f"{script} failed (exit {res.returncode}): {res.stderr[-800:].strip()}")
+        return data
+
+    def _log(self, text: str) -> None:
+        with open(self.out / "grading.log", "a", encoding="utf-8") as log:
+            log.write(text + "\n")
+
+
+def _tail(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return data[-OUTPUT_LIMIT:].decode("utf-8", errors="replace")

@@ -1,0 +1,117 @@
+"""Command-line options of the plugin and their validation into a RunConfig."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from . import gpus as gpu_mod
+from .tasks import PROFILES
+
+SANDBOXES = ("local", "docker")
+
+
+@dataclass
+class RunConfig:
+    agents: list[str]
+    models: list[str]
+    runs: int
+    sandbox: str
+    profile: str
+    out_dir: Path
+    json_path: Path | None
+    scratch: Path
+    agent_timeout: float | None = None
+    max_steps: int | None = None
+    max_cost: float | None = None
+    max_tokens: int | None = None
+    resume: bool = False
+    keep: bool = False
+    gpus: list[str] = field(default_factory=list)
+    llm_api_base: str | None = None
+    llm_prices: Path | None = None
+
+
+def add_options(parser: pytest.Parser) -> None:
+    g = parser.getgroup("mldevbench", "ML-Dev-Bench trials")
+    g.addoption("--agent", default="oracle", help="comma list of agents (default: oracle)")
+    g.addoption("--model", default="", help="comma list of models: aliases (sonnet, gpt-4o, ...) or litellm names")
+    g.addoption("--runs", default="1", help="trials per task, agent and model (default: 1)")
+    g.addoption("--sandbox", default="local", help="where agents run: local | docker (default: local)")
+    g.addoption("--profile", default="smoke", help="assets and thresholds: smoke | full (default: smoke)")
+    g.addoption("--mldb-out", default="mldb-out", help="folder for per-trial artifacts (default: ./mldb-out)")
+    g.addoption("--mldb-json", default=None, help="write the JSON report here")
+    g.addoption("--mldb-resume", action="store_true", help="reuse finished trials found in --mldb-out")
+    g.addoption("--mldb-keep", action="store_true", help="keep each trial's private workspace and grading dir")
+    g.addoption("--agent-timeout", default=None, help="wall-clock seconds per agent run (default: the task's)")
+    g.addoption("--max-steps", default=None, help="LLM calls per trial (default: agent's own, e.g. 50)")
+    g.addoption("--max-cost", default=None, help="US dollars per trial")
+    g.addoption("--max-tokens", default=None, help="prompt + completion tokens per trial")
+    g.addoption("--gpus", default=None, help="GPU indices to spread over workers, e.g. 0,1 (default: detected)")
+    g.addoption("--llm-api-base", default=None, help="backend base URL for the meter (self-hosted endpoints)")
+    g.addoption("--llm-prices", default=None, help="JSON file registering prices of custom models with litellm")
+
+
+def _number(config: pytest.Config, name: str, kind, minimum):
+    raw = config.getoption(name)
+    if raw is None:
+        return None
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{name} expects {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+    if value < minimum:
+        raise pytest.UsageError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def _list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
+    """Validate every option; raise pytest.UsageError (exit 4) with one clear line."""
+    agents = _list(config.getoption("--agent"))
+    if not agents:
+        raise pytest.UsageError("--agent is empty; known agents: " + ", ".join(sorted(known_agents)))
+    for name in agents:
+        if name not in known_agents:
+            raise pytest.UsageError(f"unknown agent {name!r} in --agent; known agents: {', '.join(sorted(known_agents))}")
+    if len(set(agents)) != len(agents):
+        raise pytest.UsageError("--agent lists an agent twice")
+    models = _list(config.getoption("--model"))
+    for m in models:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:/@+-]*", m):
+            raise pytest.UsageError(f"--model has a malformed name {m!r}")
+    needs_model = [a for a in agents if known_agents[a].uses_model]
+    if needs_model and not models:
+        raise pytest.UsageError(f"--agent={needs_model[0]} talks to an LLM: give --model (e.g. --model=sonnet)")
+    sandbox = config.getoption("--sandbox")
+    if sandbox not in SANDBOXES:
+        raise pytest.UsageError(f"--sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")
+    profile = config.getoption("--profile")
+    if profile not in PROFILES:
+        raise pytest.UsageError(f"--profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    gpu_raw = config.getoption("--gpus")
+    try:
+        gpus = gpu_mod.parse_gpu_list(gpu_raw) if gpu_raw else gpu_mod.detect()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    prices = config.getoption("--llm-prices")
+    if prices and not Path(prices).is_file():
+        raise pytest.UsageError(f"--llm-prices file not found: {prices}")
+    json_path = config.getoption("--mldb-json")
+    scratch = Path(os.environ.get("MLDB_SCRATCH") or Path(tempfile.gettempdir()) / f"mldevbench-{os.getuid()}")
+    return RunConfig(
+        agents=agents, models=models, runs=_number(config, "--runs", int, 1), sandbox=sandbox, profile=profile,
+        out_dir=Path(config.getoption("--mldb-out")).absolute(),
+        json_path=Path(json_path).absolute() if json_path else None, scratch=scratch.absolute(),
+        agent_timeout=_number(config, "--agent-timeout", float, 1), max_steps=_number(config, "--max-steps", int, 1),
+        max_cost=_number(config, "--max-cost", float, 0), max_tokens=_number(config, "--max-tokens", int, 1),
+        resume=config.getoption("--mldb-resume"), keep=config.getoption("--mldb-keep"), gpus=gpus,
+        llm_api_base=config.getoption("--llm-api-base"), llm_prices=Path(prices).absolute() if prices else None,
+    )

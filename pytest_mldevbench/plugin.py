@@ -1,0 +1,254 @@
+"""The pytest plugin: options, parametrisation of the `trial` fixture, recording and reporting hooks.
+
+Thin on purpose: the trial flow lives in trial.py, grading in grading.py, reports in report/.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from . import hooks, options
+from .agents import registry
+from .errors import InfrastructureError, MldbError, TaskError
+from .report import json_report, table
+from .results import ERROR, FAILED, PASSED, RESULT_PROPERTY, TrialResult
+from .services import Services, git_sha
+from .tasks import CATEGORIES, load_task
+from .trial import Trial, TrialParam, dir_name, infrastructure
+
+CFG = pytest.StashKey[options.RunConfig]()
+SERVICES = pytest.StashKey[Services]()
+RESULTS = pytest.StashKey[dict]()
+TRIAL = pytest.StashKey[Trial]()
+REPLAYED = pytest.StashKey[TrialResult]()
+COLLECTOR = pytest.StashKey["Collector"]()
+
+
+class TrialFailed(pytest.fail.Exception):
+    """The trial's checks did not all pass (the agent did not solve the task); shown without traceback."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg, pytrace=False)
+
+
+def pytest_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser):
+    options.add_options(parser)
+
+
+def pytest_configure(config):
+    for cat in CATEGORIES:
+        config.addinivalue_line("markers", f"{cat}: ML-Dev-Bench tasks of category {cat}")
+    config.addinivalue_line("markers", "gpu: tasks that need a GPU in the active profile")
+    config.addinivalue_line("markers", "mldb_task(id): an ML-Dev-Bench task")
+    try:
+        agents = registry.discover(config)
+    except (ValueError, TypeError, ImportError) as exc:
+        raise pytest.UsageError(f"cannot load agents: {exc}") from None
+    cfg = options.parse(config, agents)
+    if any(agents[a].uses_model for a in cfg.agents) and not _is_worker(config):
+        _check_models(cfg)
+    config.stash[CFG] = cfg
+    config.stash[SERVICES] = Services(cfg, agents)
+    config.stash[RESULTS] = {}
+    collector = Collector()
+    config.stash[COLLECTOR] = collector
+    config.pluginmanager.register(collector, "mldevbench-collector")
+
+
+def _check_models(cfg: options.RunConfig) -> None:
+    try:
+        from .meter import MissingApiKey, check_api_key, resolve_model
+    except ImportError as exc:
+        raise pytest.UsageError(f"the meter is not available: {exc}") from None
+    for model in cfg.models:
+        try:
+            if cfg.llm_api_base is None:
+                check_api_key(resolve_model(model))
+        except MissingApiKey as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+def _is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_generate_tests(metafunc):
+    if "trial" not in metafunc.fixturenames:
+        return
+    path = Path(metafunc.definition.path)
+    try:
+        task = load_task(path.parent)
+    except TaskError as exc:
+        raise pytest.Collector.CollectError(str(exc)) from None
+    cfg = metafunc.config.stash[CFG]
+    agents = metafunc.config.stash[SERVICES].agents
+    marks = [getattr(pytest.mark, task.category), pytest.mark.mldb_task(task.id)]
+    if task.resources_for(cfg.profile).gpus > 0:
+        marks.append(pytest.mark.gpu)
+    params = []
+    for agent in cfg.agents:
+        models = cfg.models if agents[agent].uses_model else [None]
+        for model in models:
+            for run in range(1, cfg.runs + 1):
+                p = TrialParam(agent, model, run)
+                params.append(pytest.param(p, id=p.id, marks=marks))
+    metafunc.parametrize("trial", params, indirect=True)
+
+
+@pytest.fixture
+def trial(request):
+    """Prepared, acted, stopped and snapshotted trial; the test body grades it."""
+    config = request.config
+    services = config.stash[SERVICES]
+    task = load_task(Path(request.node.path).parent)
+    param: TrialParam = request.param
+    cfg = services.cfg
+    if cfg.resume:
+        previous = _finished(cfg.out_dir / dir_name(task.id, param) / "result.json", cfg)
+        if previous is not None:
+            request.node.stash[REPLAYED] = previous
+            request.node.user_properties.extend(previous.properties())
+            return previous
+    t = Trial(services, task, param, request.node.nodeid)
+    t._t_start = time.monotonic()
+    request.node.stash[TRIAL] = t
+    try:
+        t.execute()
+    except Exception as exc:  # noqa: BLE001 - any harness failure here is infrastructure
+        raise infrastructure(exc) from exc
+    t._t_graded = time.monotonic()
+    return t
+
+
+def _finished(path: Path, cfg: options.RunConfig) -> TrialResult | None:
+    if not path.is_file():
+        return None
+    try:
+        result = TrialResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):
+        return None
+    if result.outcome not in (PASSED, FAILED) or result.profile != cfg.profile or result.sandbox != cfg.sandbox:
+        return None
+    return result
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    if REPLAYED in pyfuncitem.stash:
+        return True  # resumed: the recorded result stands, the body is not run again
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    replayed = item.stash.get(REPLAYED, None)
+    if replayed is not None:
+        if replayed.outcome == FAILED:
+            raise TrialFailed(f"[resumed] {replayed.reason}: {replayed.detail}")
+        return result
+    t = item.stash.get(TRIAL, None)
+    if t is not None:
+        failed = [c for c in t.checks if not c.ok]
+        if failed or not t.checks:
+            lines = [f"{c.name}: {c.detail}" for c in failed] or ["no checks recorded"]
+            raise TrialFailed(f"{len(failed)}/{len(t.checks)} checks failed (agent status: "
+                              f"{t.result.agent_status})\n  " + "\n  ".join(lines))
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    t = item.stash.get(TRIAL, None)
+    if t is not None and t.result.finished_at == "" and (call.when == "call" or call.excinfo is not None):
+        t.result.timings["grade_s"] = round(time.monotonic() - getattr(t, "_t_graded", time.monotonic()), 3)
+        t.result.timings["total_s"] = round(time.monotonic() - t._t_start, 3)
+        error = failure = None
+        if call.excinfo is not None:
+            exc = call.excinfo.value
+            if call.when != "call" or isinstance(exc, InfrastructureError):
+                error = str(exc) or type(exc).__name__
+            elif not isinstance(exc, TrialFailed):
+                failure = f"grading raised {type(exc).__name__}: {exc}"[:2000]
+        try:
+            record = t.finish(passed=call.excinfo is None, error=error, failure=failure)
+        except OSError as exc:  # e.g. a full disk: say so, keep the run going
+            record = t.result
+            record.outcome, record.detail = ERROR, f"could not record the result: {exc}"
+        item.user_properties.extend(record.properties())
+    return (yield)
+
+
+class Collector:
+    """Gathers trial records from test reports (on the controller they arrive from every xdist worker)."""
+
+    def __init__(self):
+        self.trials: dict[str, dict] = {}
+
+    def pytest_runtest_logreport(self, report):
+        for name, value in getattr(report, "user_properties", ()):
+            if name == RESULT_PROPERTY:
+                self.trials.setdefault(report.nodeid, json.loads(value))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    if SERVICES in config.stash:
+        config.stash[SERVICES].stop()
+    if _is_worker(config) or CFG not in config.stash:
+        return
+    trials = list(config.stash[COLLECTOR].trials.values())
+    if not trials:
+        return
+    cfg = config.stash[CFG]
+    report = json_report.build(trials, _metadata(config, cfg))
+    config.stash[RESULTS]["report"] = report
+    try:
+        json_report.write(report, cfg.out_dir / "report.json")
+        if cfg.json_path is not None:
+            json_report.write(report, cfg.json_path)
+    except OSError as exc:
+        config.stash[RESULTS]["write_error"] = f"could not write the JSON report: {exc}"
+
+
+def _metadata(config, cfg: options.RunConfig) -> dict:
+    versions = {}
+    for t in config.stash[COLLECTOR].trials.values():
+        if t.get("versions"):
+            versions = t["versions"]
+            break
+    return {
+        "profile": cfg.profile, "sandbox": cfg.sandbox, "agents": cfg.agents, "models": cfg.models,
+        "runs": cfg.runs, "gpus": cfg.gpus, "git_sha": git_sha(), "versions": versions,
+        "workers": getattr(config.option, "numprocesses", None) or 0,
+        "limits": {"agent_timeout_s": cfg.agent_timeout, "max_steps": cfg.max_steps,
+                   "max_cost_usd": cfg.max_cost, "max_tokens": cfg.max_tokens},
+        "out_dir": str(cfg.out_dir),
+    }
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if RESULTS not in config.stash:
+        return
+    results = config.stash[RESULTS]
+    report = results.get("report")
+    if report is None:
+        return
+    terminalreporter.write_sep("=", "ML-Dev-Bench results")
+    terminalreporter.write_line(table.render(report))
+    cfg = config.stash[CFG]
+    where = cfg.json_path or cfg.out_dir / "report.json"
+    terminalreporter.write_line(f"report: {where}   trial artifacts: {cfg.out_dir}")
+    if "write_error" in results:
+        terminalreporter.write_line(results["write_error"], red=True)
+
+
+__all__ = ["trial", "MldbError"]

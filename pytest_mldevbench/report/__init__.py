@@ -1,0 +1,1 @@
+"""Reports: aggregate trials, write the schema-versioned JSON report, print the terminal table."""

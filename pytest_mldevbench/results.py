@@ -1,0 +1,89 @@
+"""TrialResult: what one trial produced, as recorded in result.json, user_properties and the report."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PASSED, FAILED, ERROR = "passed", "failed", "error"
+# Reasons a trial failed (the agent did not solve it).
+WRONG_RESULT, AGENT_CRASH, TIMEOUT, BUDGET = "wrong_result", "agent_crash", "timeout", "budget"
+RESULT_PROPERTY = "mldb.result"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Usage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass
+class TrialResult:
+    trial_id: str
+    nodeid: str
+    task_id: str
+    task_name: str
+    category: str
+    agent: str
+    model: str | None
+    run: int
+    profile: str
+    sandbox: str
+    outcome: str = ERROR
+    success: bool = False
+    score: float = 0.0
+    reason: str | None = None
+    detail: str = ""
+    checks: list[Check] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    steps: int = 0
+    agent_exit_code: int | None = None
+    agent_status: str | None = None        # ok | crash | timeout | budget (from the harness, not the agent)
+    agent_reported: dict | None = None     # agent_result.json, untrusted
+    timings: dict[str, float] = field(default_factory=dict)
+    artifacts_dir: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def agent_model(self) -> str:
+        return self.agent if not self.model else f"{self.agent}-{self.model}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrialResult":
+        data = dict(data)
+        data["checks"] = [Check(**c) for c in data.get("checks", [])]
+        data["usage"] = Usage(**data.get("usage", {}))
+        return cls(**data)
+
+    def write(self, path: Path) -> None:
+        """Write result.json atomically (a crash never leaves half a record)."""
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True))
+        os.replace(tmp, path)
+
+    def properties(self) -> list[tuple[str, str]]:
+        """Flat JUnit properties plus the full record (one JSON property)."""
+        return [
+            ("mldb.outcome", self.outcome), ("mldb.success", str(self.success).lower()),
+            ("mldb.score", f"{self.score:.4f}"), ("mldb.reason", self.reason or ""),
+            ("mldb.agent", self.agent), ("mldb.model", self.model or ""),
+            ("mldb.tokens", str(self.usage.prompt_tokens + self.usage.completion_tokens)),
+            ("mldb.cost_usd", f"{self.usage.cost_usd:.6f}"), ("mldb.steps", str(self.steps)),
+            (RESULT_PROPERTY, json.dumps(self.to_dict(), sort_keys=True)),
+        ]

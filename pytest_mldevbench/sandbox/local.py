@@ -1,0 +1,55 @@
+"""Local sandbox: bubblewrap with a private PID namespace on this machine.
+
+The agent sees the machine read-only, its workspace and home writable, and an empty directory wherever
+grading material lives (the repository, other trials, the output folder, the asset cache). Its processes
+live in their own PID namespace: when the sandbox ends, the kernel ends every process in it, so nothing
+the agent started can write after the stop.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..errors import InfrastructureError
+from .base import Sandbox, SandboxSpec
+
+
+class LocalSandbox(Sandbox):
+    name = "local"
+
+    def check(self) -> None:
+        if shutil.which("bwrap") is None:
+            raise InfrastructureError("the local sandbox needs bubblewrap: install it (apt-get install bubblewrap)")
+
+    def command(self, spec: SandboxSpec) -> list[str]:
+        argv = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--new-session",
+                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        for path in _outermost(p for p in spec.hidden_paths if p.is_dir()):
+            argv += ["--tmpfs", str(path)]
+        for path in _unique(spec.ro_paths):
+            if path.exists():
+                argv += ["--ro-bind", str(path), str(path)]
+        for path in _unique(spec.rw_paths):
+            argv += ["--bind", str(path), str(path)]
+        argv += ["--chdir", str(spec.cwd), "--"]
+        return argv + list(spec.argv)
+
+
+def _unique(paths) -> list[Path]:
+    seen, out = set(), []
+    for p in paths:
+        p = Path(p).absolute()
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def _outermost(paths) -> list[Path]:
+    """Drop paths that lie inside another listed path (one mask covers them)."""
+    paths = sorted(_unique(paths), key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for p in paths:
+        if not any(p == k or k in p.parents for k in kept):
+            kept.append(p)
+    return kept

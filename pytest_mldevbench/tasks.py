@@ -1,0 +1,149 @@
+"""Task: the metadata of one case folder (`cases/<category>/<task_id>/`), loaded and validated."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import TaskError
+
+PROFILES = ("smoke", "full")
+CATEGORIES = ("dataset", "training", "debugging", "api_integration", "implementation", "performance", "extras")
+RESOURCE_DEFAULTS: dict[str, int | float] = {
+    "cpus": 2, "memory_gb": 4, "gpus": 0, "agent_timeout_s": 3600, "grading_timeout_s": 600,
+}
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpus: int
+    memory_gb: float
+    gpus: int
+    agent_timeout_s: float
+    grading_timeout_s: float
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    name: str
+    category: str
+    root: Path
+    assets: tuple[str, ...] = ()
+    protected: tuple[str, ...] = ()
+    editable: tuple[str, ...] | None = None
+    artifacts: tuple[str, ...] = ()
+    resources: dict[str, Resources] = field(default_factory=dict)
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def workspace(self) -> Path:
+        return self.root / "workspace"
+
+    @property
+    def hidden(self) -> Path:
+        return self.root / "hidden"
+
+    @property
+    def solution(self) -> Path:
+        return self.root / "solution"
+
+    @property
+    def prompt_template(self) -> str:
+        return (self.root / "prompt.md").read_text(encoding="utf-8")
+
+    def resources_for(self, profile: str) -> Resources:
+        return self.resources[profile]
+
+    def threshold(self, profile: str, name: str) -> float:
+        values = self.thresholds.get(profile, {})
+        if name not in values:
+            raise TaskError(f"{self.root / 'task.toml'}: field 'thresholds.{profile}.{name}' is missing")
+        return values[name]
+
+
+def load_task(root: Path) -> Task:
+    """Load and validate `root/task.toml`; raise TaskError naming the file and field."""
+    path = root / "task.toml"
+    if not path.is_file():
+        raise TaskError(f"{path}: file is missing")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TaskError(f"{path}: not valid TOML ({exc})") from None
+
+    def fail(fld: str, why: str) -> TaskError:
+        return TaskError(f"{path}: field '{fld}' {why}")
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, "must be a non-empty string")
+        return value
+
+    task_id, name, category = text("id"), text("name"), text("category")
+    if task_id != root.name:
+        raise fail("id", f"is {task_id!r} but the folder is {root.name!r}")
+    if category not in CATEGORIES:
+        raise fail("category", f"is {category!r}; expected one of {', '.join(CATEGORIES)}")
+    if category != root.parent.name:
+        raise fail("category", f"is {category!r} but the parent folder is {root.parent.name!r}")
+
+    files = _table(data, "files", fail)
+    resources = _resources(data, fail)
+    thresholds = {p: _numbers(_table(_table(data, "thresholds", fail), p, fail, f"thresholds.{p}"),
+                              f"thresholds.{p}", fail) for p in PROFILES}
+    for name_ in ("prompt.md",):
+        if not (root / name_).is_file():
+            raise TaskError(f"{root / name_}: file is missing")
+    if not (root / "solution" / "solve.sh").is_file():
+        raise TaskError(f"{root / 'solution' / 'solve.sh'}: file is missing (the oracle)")
+    editable = files.get("editable")
+    return Task(
+        id=task_id, name=name, category=category, root=root,
+        assets=_strings(data.get("assets", []), "assets", fail),
+        protected=_strings(files.get("protected", []), "files.protected", fail),
+        editable=None if editable is None else _strings(editable, "files.editable", fail),
+        artifacts=_strings(files.get("artifacts", []), "files.artifacts", fail),
+        resources=resources, thresholds=thresholds,
+    )
+
+
+def _table(data: dict, key: str, fail, label: str | None = None) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise fail(label or key, "must be a table")
+    return value
+
+
+def _strings(value: Any, fld: str, fail) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise fail(fld, "must be a list of non-empty strings")
+    for v in value:
+        if v.startswith("/") or ".." in Path(v).parts:
+            raise fail(fld, f"has {v!r}; paths must be relative to the workspace")
+    return tuple(value)
+
+
+def _numbers(table: dict, fld: str, fail) -> dict[str, float]:
+    for k, v in table.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise fail(f"{fld}.{k}", "must be a number")
+    return dict(table)
+
+
+def _resources(data: dict, fail) -> dict[str, Resources]:
+    base = _table(data, "resources", fail)
+    out = {}
+    for profile in PROFILES:
+        merged = dict(RESOURCE_DEFAULTS)
+        merged.update({k: v for k, v in base.items() if k not in PROFILES})
+        merged.update(_table(base, profile, fail, f"resources.{profile}"))
+        for k, v in merged.items():
+            if k not in RESOURCE_DEFAULTS:
+                raise fail(f"resources.{k}", f"is unknown; expected one of {', '.join(RESOURCE_DEFAULTS)}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise fail(f"resources.{k}", "must be a non-negative number")
+        out[profile] = Resources(**merged)
+    return out

@@ -1,0 +1,268 @@
+"""Trial: one agent with one model on one task — prepare → act → stop → snapshot → (grade) → record."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import gpus, workspace
+from .agents import AgentContext, AgentSpec
+from .errors import InfrastructureError
+from .grading import Grader
+from .prompt import render
+from .results import (AGENT_CRASH, BUDGET, ERROR, FAILED, PASSED, TIMEOUT, WRONG_RESULT, Check, TrialResult,
+                      Usage)
+from .sandbox import SandboxSpec
+from .services import Services
+from .tasks import Task
+
+REASON_OF_STATUS = {"crash": AGENT_CRASH, "timeout": TIMEOUT, "budget": BUDGET}
+
+
+@dataclass(frozen=True)
+class TrialParam:
+    agent: str
+    model: str | None
+    run: int
+
+    @property
+    def id(self) -> str:
+        parts = [self.agent] + ([self.model] if self.model else []) + [str(self.run)]
+        return "-".join(parts)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def dir_name(task_id: str, param: TrialParam) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{task_id}__{param.id}")
+
+
+class Trial(Grader):
+    """The object the `trial` fixture gives a validator; its grading API lives in `Grader`."""
+
+    def __init__(self, services: Services, task: Task, param: TrialParam, nodeid: str):
+        self.services = services
+        self.cfg = services.cfg
+        self.task = task
+        self.param = param
+        self.agent: AgentSpec = services.agents[param.agent]
+        self.profile = self.cfg.profile
+        self.resources = task.resources_for(self.profile)
+        name = dir_name(task.id, param)
+        self.out = self.cfg.out_dir / name
+        self.scratch = self.cfg.scratch / self.cfg.out_dir.name / name
+        self.workspace = self.scratch / "workspace"
+        self.home = self.scratch / "home"
+        self.agent_dir = self.out / "agent"
+        self._grade_root = self.scratch / "grade"
+        self.snapshot = self._grade_root / "snapshot"
+        self.private = self._grade_root / "private"
+        self.checks: list[Check] = []
+        self.protected_hashes: dict[str, str] = {}
+        self.agent_result: dict | None = None
+        self._grading_dir: Path | None = None
+        self._hidden_dir: Path | None = None
+        self._model_name: str | None = None
+        self._meter_key: str | None = None
+        self.result = TrialResult(
+            trial_id=f"{task.id}[{param.id}]", nodeid=nodeid, task_id=task.id, task_name=task.name,
+            category=task.category, agent=param.agent, model=param.model, run=param.run, profile=self.profile,
+            sandbox=self.cfg.sandbox, artifacts_dir=str(self.out), started_at=now(),
+        )
+
+    # -- the flow ----------------------------------------------------------------------------------
+    def execute(self) -> None:
+        """Prepare, act, stop and snapshot; raises InfrastructureError when the harness breaks."""
+        t0 = time.monotonic()
+        self.prepare()
+        t1 = time.monotonic()
+        self.act()
+        t2 = time.monotonic()
+        self.take_snapshot()
+        self.result.timings.update(prepare_s=round(t1 - t0, 3), agent_s=round(t2 - t1, 3),
+                                   snapshot_s=round(time.monotonic() - t2, 3))
+
+    def prepare(self) -> None:
+        for path in (self.out, self.scratch):
+            if path.exists():
+                shutil.rmtree(path)
+        self.out.mkdir(parents=True)
+        self.agent_dir.mkdir()
+        self.home.mkdir(parents=True)
+        workspace.copy_tree(self.task.workspace, self.workspace)
+        self.protected_hashes = workspace.hash_protected(self.workspace, self.task.protected)
+        self.services.ready(self.agent)
+        self.result.versions = dict(self.services.versions())
+        values = {"workspace": str(self.workspace), "profile": self.profile}
+        values.update({f"threshold:{k}": _fmt(v) for k, v in self.task.thresholds.get(self.profile, {}).items()})
+        self._asset_env: dict[str, str] = {}
+        self._asset_ro: list[Path] = []
+        if self.task.assets or "{" in self.task.prompt_template and _uses_assets(self.task.prompt_template):
+            assets = self.services.assets()
+            values.update(assets.placeholders(self.result.trial_id))
+            self._asset_env = assets.sandbox_env(self.result.trial_id, self.home)
+            self._asset_ro = list(assets.sandbox_ro_paths())
+        self.prompt = render(self.task.prompt_template, values, str(self.task.root / "prompt.md"))
+        (self.out / "prompt.md").write_text(self.prompt, encoding="utf-8")
+
+    def _trial_json(self, ctx: AgentContext) -> dict:
+        llm = None
+        if self.agent.uses_model:
+            meter = self.services.meter()
+            llm = {"openai_base_url": meter.openai_base_url, "anthropic_base_url": meter.anthropic_base_url,
+                   "api_key": self._meter_key}
+        return {
+            "schema": 1, "task_id": self.task.id, "trial_id": self.result.trial_id, "prompt": self.prompt,
+            "prompt_file": str(self.agent_dir / "prompt.md"), "workspace": str(self.workspace),
+            "model": self._model_name, "llm": llm,
+            "limits": {"max_steps": self.cfg.max_steps, "wall_time_s": self.agent_timeout(),
+                       "max_cost_usd": self.cfg.max_cost, "max_tokens": self.cfg.max_tokens},
+            "result_file": str(self.agent_dir / "agent_result.json"), "artifacts_dir": str(ctx.artifacts_dir),
+            "solution_dir": str(ctx.solution_dir) if ctx.solution_dir else None,
+        }
+
+    def agent_timeout(self) -> float:
+        return float(self.cfg.agent_timeout or self.resources.agent_timeout_s)
+
+    def act(self) -> None:
+        services, agent = self.services, self.agent
+        sandbox = services.sandbox()
+        solution = None
+        if agent.needs_solution:
+            solution = self.scratch / "solution"
+            workspace.copy_tree(self.task.solution, solution)
+        ctx = AgentContext(
+            trial_json=self.agent_dir / "trial.json", workspace=self.workspace, task_python=services.task_python(),
+            harness_python=Path(__import__("sys").executable), artifacts_dir=self.agent_dir / "artifacts",
+            solution_dir=solution, repo_root=_repo_root(),
+        )
+        ctx.artifacts_dir.mkdir()
+        env = self.base_env(services.task_python().parent)
+        env.update(self._asset_env)
+        if agent.uses_model:
+            from .meter import resolve_model
+            meter = services.meter()
+            self._model_name = resolve_model(self.param.model)
+            self._meter_key = meter.open_trial(
+                self.result.trial_id, model=self._model_name, ledger=self.out / "llm_ledger.jsonl",
+                max_cost_usd=self.cfg.max_cost, max_tokens=self.cfg.max_tokens, max_steps=self.cfg.max_steps)
+            env.update(OPENAI_BASE_URL=meter.openai_base_url, OPENAI_API_BASE=meter.openai_base_url,
+                       OPENAI_API_KEY=self._meter_key, ANTHROPIC_BASE_URL=meter.anthropic_base_url,
+                       ANTHROPIC_API_KEY=self._meter_key, MLDB_MODEL=self._model_name)
+        (self.agent_dir / "prompt.md").write_text(self.prompt, encoding="utf-8")
+        ctx.trial_json.write_text(json.dumps(self._trial_json(ctx), indent=2))
+        env.update(MLDB_TRIAL_JSON=str(ctx.trial_json), MLDB_WORKSPACE=str(self.workspace))
+        if solution is not None:
+            env["MLDB_SOLUTION_DIR"] = str(solution)
+        env.update(agent.env(ctx))
+        env["CUDA_VISIBLE_DEVICES"] = gpus.assign(self.cfg.gpus, self.resources.gpus)
+        spec = SandboxSpec(
+            argv=agent.command(ctx), cwd=self.workspace, env=env,
+            rw_paths=[self.workspace, self.home, self.agent_dir],
+            ro_paths=services.task_env_paths() + services.harness_paths() + self._asset_ro
+            + list(agent.ro_paths(ctx)) + ([solution] if solution else []),
+            hidden_paths=services.hidden_paths(), stdout=self.out / "agent.log",
+            cpus=self.resources.cpus, memory_gb=self.resources.memory_gb,
+        )
+        try:
+            run = sandbox.run(spec, timeout=self.agent_timeout(), should_stop=self._budget_exhausted)
+        finally:
+            usage = self._close_meter()
+        self.result.agent_exit_code = run.returncode
+        if run.timed_out:
+            status = "timeout"
+        elif run.stopped or (usage is not None and usage.budget_exhausted):
+            status = "budget"
+        elif run.returncode != 0:
+            status = "crash"
+        else:
+            status = "ok"
+        self.result.agent_status = status
+        self.agent_result = _read_json(self.agent_dir / "agent_result.json")
+        self.result.agent_reported = self.agent_result
+
+    def _budget_exhausted(self) -> bool:
+        if self._meter_key is None:
+            return False
+        usage = self.services.meter().usage(self._meter_key) if hasattr(self.services.meter(), "usage") else None
+        return bool(usage and usage.budget_exhausted)
+
+    def _close_meter(self):
+        if self._meter_key is None:
+            return None
+        usage = self.services.meter().close_trial(self._meter_key)
+        self.result.usage = Usage(calls=usage.calls, prompt_tokens=usage.prompt_tokens,
+                                  completion_tokens=usage.completion_tokens, cached_tokens=usage.cached_tokens,
+                                  cost_usd=usage.cost_usd)
+        self.result.steps = usage.calls
+        return usage
+
+    def base_env(self, task_bin: Path) -> dict[str, str]:
+        threads = str(max(1, int(self.resources.cpus)))
+        return {
+            "PATH": f"{task_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+            "WANDB_MODE": "offline", "HF_HUB_DISABLE_TELEMETRY": "1", "MLDB_PROFILE": self.profile,
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def take_snapshot(self) -> None:
+        """The agent has stopped (its sandbox is gone): copy the workspace for grading."""
+        self._grade_root.mkdir(parents=True, exist_ok=True)
+        self.private.mkdir(exist_ok=True)
+        workspace.snapshot(self.workspace, self.snapshot)
+
+    # -- record -----------------------------------------------------------------------------------
+    def finish(self, passed: bool, error: str | None, failure: str | None) -> TrialResult:
+        """Fill the outcome from the test's result and write result.json."""
+        r = self.result
+        r.checks = list(self.checks)
+        if error is not None:
+            r.outcome, r.success, r.reason, r.detail = ERROR, False, "infrastructure", error
+        else:
+            total = len(self.checks)
+            ok = sum(c.ok for c in self.checks)
+            r.score = ok / total if total else 0.0
+            r.success = passed and total > 0 and ok == total
+            r.outcome = PASSED if r.success else FAILED
+            if not r.success:
+                r.reason = REASON_OF_STATUS.get(r.agent_status or "", WRONG_RESULT)
+                r.detail = failure or next((f"{c.name}: {c.detail}" for c in self.checks if not c.ok),
+                                           "no checks recorded")
+        r.finished_at = now()
+        self.out.mkdir(parents=True, exist_ok=True)
+        r.write(self.out / "result.json")
+        if not self.cfg.keep:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        return r
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def _uses_assets(template: str) -> bool:
+    return any(k in template for k in ("{assets_url}", "{hf_endpoint}", "{torch_home}", "{url:"))
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")[:1_000_000])
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _repo_root() -> Path:
+    from .taskenv import REPO_ROOT
+    return REPO_ROOT
+
+
+def infrastructure(exc: BaseException) -> InfrastructureError:
+    return exc if isinstance(exc, InfrastructureError) else InfrastructureError(f"{type(exc).__name__}: {exc}")
