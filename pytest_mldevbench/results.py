@@ -53,6 +53,7 @@ class TrialResult:
     agent_reported: dict | None = None     # agent_result.json, untrusted
     timings: dict[str, float] = field(default_factory=dict)
     artifacts_dir: str = ""
+    scratch_dir: str = ""                  # private workspace + grading folder (kept with --mldb-keep)
     started_at: str = ""
     finished_at: str = ""
     versions: dict[str, str] = field(default_factory=dict)

@@ -1,15 +1,17 @@
 """Trial: one agent with one model on one task — prepare → act → stop → snapshot → (grade) → record."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import gpus, workspace
+from . import gpus, taskenv, workspace
 from .agents import AgentContext, AgentSpec
 from .errors import InfrastructureError
 from .grading import Grader
@@ -56,7 +58,7 @@ class Trial(Grader):
         self.resources = task.resources_for(self.profile)
         name = dir_name(task.id, param)
         self.out = self.cfg.out_dir / name
-        self.scratch = self.cfg.scratch / self.cfg.out_dir.name / name
+        self.scratch = self.cfg.scratch / _short_hash(str(self.cfg.out_dir)) / name
         self.workspace = self.scratch / "workspace"
         self.home = self.scratch / "home"
         self.agent_dir = self.out / "agent"
@@ -73,7 +75,7 @@ class Trial(Grader):
         self.result = TrialResult(
             trial_id=f"{task.id}[{param.id}]", nodeid=nodeid, task_id=task.id, task_name=task.name,
             category=task.category, agent=param.agent, model=param.model, run=param.run, profile=self.profile,
-            sandbox=self.cfg.sandbox, artifacts_dir=str(self.out), started_at=now(),
+            sandbox=self.cfg.sandbox, artifacts_dir=str(self.out), scratch_dir=str(self.scratch), started_at=now(),
         )
 
     # -- the flow ----------------------------------------------------------------------------------
@@ -103,7 +105,7 @@ class Trial(Grader):
         values.update({f"threshold:{k}": _fmt(v) for k, v in self.task.thresholds.get(self.profile, {}).items()})
         self._asset_env: dict[str, str] = {}
         self._asset_ro: list[Path] = []
-        if self.task.assets or "{" in self.task.prompt_template and _uses_assets(self.task.prompt_template):
+        if self.task.assets or _uses_assets(self.task.prompt_template):
             assets = self.services.assets()
             values.update(assets.placeholders(self.result.trial_id))
             self._asset_env = assets.sandbox_env(self.result.trial_id, self.home)
@@ -139,7 +141,7 @@ class Trial(Grader):
             workspace.copy_tree(self.task.solution, solution)
         ctx = AgentContext(
             trial_json=self.agent_dir / "trial.json", workspace=self.workspace, task_python=services.task_python(),
-            harness_python=Path(__import__("sys").executable), artifacts_dir=self.agent_dir / "artifacts",
+            harness_python=Path(sys.executable), artifacts_dir=self.agent_dir / "artifacts",
             solution_dir=solution, repo_root=_repo_root(),
         )
         ctx.artifacts_dir.mkdir()
@@ -243,6 +245,10 @@ class Trial(Grader):
         return r
 
 
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
@@ -260,8 +266,7 @@ def _read_json(path: Path) -> dict | None:
 
 
 def _repo_root() -> Path:
-    from .taskenv import REPO_ROOT
-    return REPO_ROOT
+    return taskenv.REPO_ROOT
 
 
 def infrastructure(exc: BaseException) -> InfrastructureError:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+collect_ignore = ["data"]  # case folders used as fixtures, not tests
 
 
 @dataclass

@@ -1,9 +1,11 @@
 """Local sandbox: bubblewrap with a private PID namespace on this machine.
 
-The agent sees the machine read-only, its workspace and home writable, and an empty directory wherever
-grading material lives (the repository, other trials, the output folder, the asset cache). Its processes
-live in their own PID namespace: when the sandbox ends, the kernel ends every process in it, so nothing
-the agent started can write after the stop.
+The agent sees the system directories read-only (not the homes, not /work or /srv, not other checkouts of
+this benchmark), the paths the run needs re-exposed read-only (interpreters, environments, agent code),
+its workspace and home writable, and an empty directory wherever grading material could live inside
+what it sees (the output folder, other trials, the asset cache). Its processes live in their own PID
+namespace: when the sandbox ends, the kernel ends every process in it, so nothing the agent started can
+write after the stop.
 """
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ from ..errors import InfrastructureError
 from .base import Sandbox, SandboxSpec
 
 
+# What an agent sees of the machine (read-only). /run is left out: it may hold the Docker socket.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/var", "/sys")
+
+
 class LocalSandbox(Sandbox):
     name = "local"
 
@@ -22,8 +28,11 @@ class LocalSandbox(Sandbox):
             raise InfrastructureError("the local sandbox needs bubblewrap: install it (apt-get install bubblewrap)")
 
     def command(self, spec: SandboxSpec) -> list[str]:
-        argv = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--new-session",
-                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        argv = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--new-session"]
+        for top in SYSTEM_DIRS:
+            if Path(top).exists():
+                argv += ["--ro-bind", top, top]
+        argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         for path in _outermost(p for p in spec.hidden_paths if p.is_dir()):
             argv += ["--tmpfs", str(path)]
         for path in _unique(spec.ro_paths):
