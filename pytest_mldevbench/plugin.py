@@ -17,7 +17,7 @@ from .report import json_report, table
 from .results import ERROR, FAILED, PASSED, RESULT_PROPERTY, TrialResult
 from .services import Services, git_sha
 from .tasks import CATEGORIES, load_task
-from .trial import Trial, TrialParam, dir_name, infrastructure
+from .trial import LIMIT_STATUSES, Trial, TrialParam, dir_name, infrastructure
 
 CFG = pytest.StashKey[options.RunConfig]()
 SERVICES = pytest.StashKey[Services]()
@@ -64,14 +64,13 @@ def pytest_configure(config):
 
 def _check_models(cfg: options.RunConfig) -> None:
     try:
-        from .meter import MissingApiKey, check_api_key, resolve_model
+        from .meter import ModelConfigError, check_api_key, resolve_model
     except ImportError as exc:
         raise pytest.UsageError(f"the meter is not available: {exc}") from None
     for model in cfg.models:
         try:
-            if cfg.llm_api_base is None:
-                check_api_key(resolve_model(model))
-        except MissingApiKey as exc:
+            check_api_key(resolve_model(model), api_base=cfg.llm_api_base)
+        except ModelConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
 
 
@@ -157,8 +156,11 @@ def pytest_runtest_call(item):
     t = item.stash.get(TRIAL, None)
     if t is not None:
         failed = [c for c in t.checks if not c.ok]
-        if failed or not t.checks:
+        limit = t.result.agent_status in LIMIT_STATUSES
+        if failed or not t.checks or limit:
             lines = [f"{c.name}: {c.detail}" for c in failed] or ["no checks recorded"]
+            if limit:
+                lines.insert(0, f"the agent was stopped by the harness ({t.result.agent_status} limit)")
             raise TrialFailed(f"{len(failed)}/{len(t.checks)} checks failed (agent status: "
                               f"{t.result.agent_status})\n  " + "\n  ".join(lines))
     return result

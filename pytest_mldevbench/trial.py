@@ -23,6 +23,7 @@ from .services import Services
 from .tasks import Task
 
 REASON_OF_STATUS = {"crash": AGENT_CRASH, "timeout": TIMEOUT, "budget": BUDGET}
+LIMIT_STATUSES = ("timeout", "budget")
 
 
 @dataclass(frozen=True)
@@ -190,10 +191,7 @@ class Trial(Grader):
         self.result.agent_reported = self.agent_result
 
     def _budget_exhausted(self) -> bool:
-        if self._meter_key is None:
-            return False
-        usage = self.services.meter().usage(self._meter_key) if hasattr(self.services.meter(), "usage") else None
-        return bool(usage and usage.budget_exhausted)
+        return self._meter_key is not None and self.services.meter().usage(self._meter_key).budget_exhausted
 
     def _close_meter(self):
         if self._meter_key is None:
@@ -231,12 +229,15 @@ class Trial(Grader):
             total = len(self.checks)
             ok = sum(c.ok for c in self.checks)
             r.score = ok / total if total else 0.0
-            r.success = passed and total > 0 and ok == total
+            # A trial that ran into a harness limit (wall time, budget) did not solve the task within
+            # its limits, whatever its snapshot holds; the checks and score still show how far it got.
+            within_limits = r.agent_status not in LIMIT_STATUSES
+            r.success = passed and within_limits and total > 0 and ok == total
             r.outcome = PASSED if r.success else FAILED
             if not r.success:
                 r.reason = REASON_OF_STATUS.get(r.agent_status or "", WRONG_RESULT)
                 r.detail = failure or next((f"{c.name}: {c.detail}" for c in self.checks if not c.ok),
-                                           "no checks recorded")
+                                           f"stopped by the harness: {r.agent_status} limit reached")
         r.finished_at = now()
         self.out.mkdir(parents=True, exist_ok=True)
         r.write(self.out / "result.json")

@@ -1,0 +1,87 @@
+"""One metered call: token counts from either API shape, cost, and its single ledger line."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .budget import Limits, Totals
+from .ledger import Ledger
+from .prices import cost_usd
+
+
+@dataclass
+class TokenCounts:
+    """Tokens of one call; `prompt` includes cached and cache-creation tokens."""
+
+    prompt: int = 0
+    completion: int = 0
+    cached: int = 0
+    cache_creation: int = 0
+    estimated: bool = False
+
+    @classmethod
+    def from_openai(cls, usage: Any) -> "TokenCounts":
+        """From an OpenAI-shaped usage (litellm Usage object or dict)."""
+        get = usage.get if isinstance(usage, dict) else (lambda k, d=None: getattr(usage, k, d))
+        details = get("prompt_tokens_details") or {}
+        dget = details.get if isinstance(details, dict) else (lambda k, d=None: getattr(details, k, d))
+        creation = get("cache_creation_input_tokens") or get("_cache_creation_input_tokens") or 0
+        return cls(prompt=int(get("prompt_tokens") or 0), completion=int(get("completion_tokens") or 0),
+                   cached=int(dget("cached_tokens") or 0), cache_creation=int(creation))
+
+    @classmethod
+    def from_anthropic(cls, usage: dict) -> "TokenCounts":
+        """From an Anthropic usage dict, whose input_tokens exclude cache reads and writes."""
+        cached = int(usage.get("cache_read_input_tokens") or 0)
+        creation = int(usage.get("cache_creation_input_tokens") or 0)
+        return cls(prompt=int(usage.get("input_tokens") or 0) + cached + creation,
+                   completion=int(usage.get("output_tokens") or 0), cached=cached,
+                   cache_creation=creation)
+
+
+@dataclass
+class TrialState:
+    """A trial the meter serves: its key, model, limits, totals and in-flight calls."""
+
+    trial_id: str
+    key: str
+    model: str
+    ledger: Ledger
+    limits: Limits
+    totals: Totals = field(default_factory=Totals)
+    tasks: set[asyncio.Task] = field(default_factory=set)
+    seq: int = 0
+
+    def refuse(self, api: str, budget: str, message: str) -> None:
+        """Record a refused call."""
+        self.seq += 1
+        self.ledger.write("call", seq=self.seq, api=api, status="refused", budget=budget,
+                          error=message)
+
+
+class Call:
+    """A forwarded call; `finish` writes its ledger line and adds it to the trial's totals once."""
+
+    def __init__(self, trial: TrialState, api: str, stream: bool):
+        trial.seq += 1
+        trial.totals.calls_started += 1
+        self.trial, self.api, self.stream, self.seq = trial, api, stream, trial.seq
+        self.tokens = TokenCounts()
+        self.t0 = time.perf_counter()
+        self.done = False
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        if self.done:
+            return
+        self.done = True
+        t, tr = self.tokens, self.trial
+        cost = cost_usd(tr.model, t.prompt, t.completion, t.cached, t.cache_creation)
+        tr.totals.tokens += t.prompt + t.completion
+        tr.totals.cost_usd += cost or 0.0
+        tr.ledger.write(
+            "call", seq=self.seq, api=self.api, stream=self.stream, model=tr.model, status=status,
+            prompt_tokens=t.prompt, completion_tokens=t.completion, cached_tokens=t.cached,
+            cache_creation_tokens=t.cache_creation, usage_estimated=t.estimated, cost_usd=cost,
+            latency_s=round(time.perf_counter() - self.t0, 6), error=error)

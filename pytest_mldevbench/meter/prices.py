@@ -1,0 +1,61 @@
+"""Prices: litellm's table, plus custom models registered from a JSON file."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ._litellm import litellm
+
+_REQUIRED = ("input_cost_per_token", "output_cost_per_token")
+
+
+def load_prices(path: Path | str) -> list[str]:
+    """Register the prices in a JSON file with litellm; return the model names registered.
+
+    The file maps litellm model names to litellm price entries, e.g.::
+
+        {"openai/my-model": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6,
+                             "cache_read_input_token_cost": 1e-7}}
+
+    ``litellm_provider`` defaults to the name's prefix and ``mode`` to ``chat``.
+    """
+    path = Path(path)
+    try:
+        table = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"prices file {path}: {exc}") from exc
+    if not isinstance(table, dict):
+        raise ValueError(f"prices file {path}: expected an object mapping model names to prices")
+    entries = {}
+    for name, entry in table.items():
+        if not isinstance(entry, dict) or any(
+                not isinstance(entry.get(k), (int, float)) for k in _REQUIRED):
+            raise ValueError(f"prices file {path}: {name!r} needs numeric {' and '.join(_REQUIRED)}")
+        provider = entry.get("litellm_provider") or (name.split("/", 1)[0] if "/" in name else "openai")
+        entries[name] = {"mode": "chat", **entry, "litellm_provider": provider}
+    litellm().register_model(entries)
+    return list(entries)
+
+
+def has_price(model: str) -> bool:
+    """Whether litellm knows a price for `model`."""
+    try:
+        litellm().cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
+        return True
+    except Exception:
+        return False
+
+
+def cost_usd(model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0,
+             cache_creation_tokens: int = 0) -> float | None:
+    """Dollar cost of one call; None when the model has no price.
+
+    `prompt_tokens` includes cached and cache-creation tokens (litellm's convention).
+    """
+    try:
+        cin, cout = litellm().cost_per_token(
+            model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+            cache_read_input_tokens=cached_tokens, cache_creation_input_tokens=cache_creation_tokens)
+    except Exception:
+        return None
+    return float(cin) + float(cout)
