@@ -1,7 +1,10 @@
 """Fixtures for the meter and ReAct tests: scripted backend + meter, with registered prices."""
 from __future__ import annotations
 
+import functools
 import json
+
+import httpx
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -23,6 +26,13 @@ def expected_cost(model: str, prompt: int, completion: int, cached: int = 0,
             + cached * p.get("cache_read_input_token_cost", p["input_cost_per_token"])
             + creation * p.get("cache_creation_input_token_cost", p["input_cost_per_token"])
             + completion * p["output_cost_per_token"])
+
+
+@pytest.fixture(autouse=True)
+def _patient_httpx(monkeypatch):
+    """httpx's 5 s default is too short for litellm's first call on a loaded 2-core machine."""
+    for name in ("post", "get", "stream"):
+        monkeypatch.setattr(httpx, name, functools.partial(getattr(httpx, name), timeout=120))
 
 
 @pytest.fixture(scope="session")

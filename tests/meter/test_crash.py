@@ -62,13 +62,16 @@ def test_killed_streaming_client_is_still_billed(metered, tmp_path):
 
 def test_close_cancels_a_call_that_never_ends(metered, tmp_path):
     stuck = {**text_reply("never"), "delay_s": 30}
-    _, meter = metered([stuck])
+    server, meter = metered([stuck])
     key = meter.open_trial("c2", MODEL, tmp_path / "ledger.jsonl")
     proc = subprocess.Popen([sys.executable, "-c", CLIENT,
                              f"{meter.openai_base_url}/chat/completions", key],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.0)
+        deadline = time.time() + 120  # wait until the call has reached the backend (slow under load)
+        while not server.requests and time.time() < deadline:
+            time.sleep(0.1)
+        assert server.requests, "the client's call never reached the backend"
         t0 = time.time()
         usage = meter.close_trial(key, drain_timeout_s=0.5)
         assert time.time() - t0 < 10

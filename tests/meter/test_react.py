@@ -114,7 +114,7 @@ def test_react_killed_mid_call_leaves_result_and_ledger(metered, tmp_path):
         time.sleep(0.1)
     time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=30)
+    out, _ = proc.communicate(timeout=180)
     result = json.loads((tmp_path / "artifacts" / "agent_result.json").read_text())
     assert result["status"] == "terminated", out
     job_log = tmp_path / "artifacts" / "outputs" / "job-1.log"
