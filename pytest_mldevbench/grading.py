@@ -191,6 +191,11 @@ class Grader:
             raise GradingError(f"{script} failed (exit {res.returncode}): {res.stderr[-800:].strip()}")
         return data
 
+    def wandb_run(self, run_dir: Path) -> dict:
+        """Config, summary and history of an offline W&B run, read by wandb's own tooling (task env)."""
+        from .wandb_reader import read_offline_run
+        return read_offline_run(run_dir, python=str(self.services.task_python()))
+
     def _log(self, text: str) -> None:
         with open(self.out / "grading.log", "a", encoding="utf-8") as log:
             log.write(text + "\n")

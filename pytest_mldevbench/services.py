@@ -72,7 +72,8 @@ class Services:
                 from .assets import AssetService
             except ImportError as exc:
                 raise InfrastructureError(f"the asset mirror is not available: {exc}") from None
-            self._assets = AssetService.start(profile=self.cfg.profile, cache_dir=taskenv.cache_root() / "assets")
+            self._assets = AssetService.start(profile=self.cfg.profile, cache_dir=taskenv.cache_root() / "assets",
+                                              task_python=str(self.task_python()))
         return self._assets
 
     def ready(self, agent: AgentSpec) -> None:

@@ -9,6 +9,7 @@ write after the stop.
 """
 from __future__ import annotations
 
+import glob
 import shutil
 from pathlib import Path
 
@@ -33,6 +34,9 @@ class LocalSandbox(Sandbox):
             if Path(top).exists():
                 argv += ["--ro-bind", top, top]
         argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        if spec.env.get("CUDA_VISIBLE_DEVICES"):  # a GPU task: the NVIDIA device nodes, nothing else of /dev
+            for node in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri/*")):
+                argv += ["--dev-bind", node, node]
         for path in _outermost(p for p in spec.hidden_paths if p.is_dir()):
             argv += ["--tmpfs", str(path)]
         for path in _unique(spec.ro_paths):

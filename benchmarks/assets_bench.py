@@ -1,0 +1,64 @@
+"""Asset benchmark: generation time and size per asset, and mirror throughput on loopback.
+
+    MLDB_TASK_PYTHON=<task env python> python benchmarks/assets_bench.py [--cache-dir DIR] [--fresh]
+
+--fresh generates into a new temporary cache (measures generation); otherwise the recorded generation
+times of the cached assets are printed.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from pytest_mldevbench.assets import AssetService, manifest
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cache-dir", type=Path, default=None)
+    ap.add_argument("--fresh", action="store_true")
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    cache = Path(tempfile.mkdtemp(prefix="mldb-assets-")) if args.fresh else args.cache_dir
+    start = time.monotonic()
+    svc = AssetService.start("smoke", cache)
+    print(f"AssetService.start: {time.monotonic() - start:.1f} s (cache {svc.store.root})\n")
+    print(f"{'asset':30s} {'kind':13s} {'gen s':>7s} {'size MB':>8s}  files")
+    total = 0
+    for a in manifest.ASSETS:
+        if a.kind == "missing":
+            continue
+        meta = svc.meta(a.name)
+        size = sum(d["size"] for d in meta["files"].values())
+        total += size
+        print(f"{a.name:30s} {a.kind:13s} {meta['generation_s']:7.1f} {size / 1e6:8.2f}  {len(meta['files'])}")
+    print(f"{'total':30s} {'':13s} {'':7s} {total / 1e6:8.2f}\n")
+
+    url = svc.placeholders("bench")["url:cifar-10"]
+    size = int(urllib.request.urlopen(urllib.request.Request(url, method="HEAD")).headers["Content-Length"])
+    t = time.monotonic()
+    for _ in range(args.rounds):
+        urllib.request.urlopen(url).read()
+    dt = time.monotonic() - t
+    print(f"mirror GET cifar-10 tarball x{args.rounds}: {args.rounds * size / dt / 1e6:.0f} MB/s")
+
+    def get_all(_):
+        return len(urllib.request.urlopen(url).read())
+    t = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        n = sum(pool.map(get_all, range(8)))
+    print(f"mirror 8 GETs over 4 parallel clients: {n / (time.monotonic() - t) / 1e6:.0f} MB/s")
+    hf = svc.placeholders("bench")["hf_endpoint"] + "/bert-base-uncased/resolve/main/config.json"
+    t = time.monotonic()
+    for _ in range(200):
+        urllib.request.urlopen(urllib.request.Request(hf, method="HEAD")).read()
+    print(f"HF endpoint HEAD latency: {(time.monotonic() - t) / 200 * 1e3:.2f} ms/request")
+    svc.stop()
+
+
+if __name__ == "__main__":
+    main()

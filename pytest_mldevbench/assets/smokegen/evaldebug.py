@@ -1,0 +1,90 @@
+"""bert_eval_debug's smoke data: long-passage BoolQ pairs labelled by the reference checkpoint, ~25 % flipped.
+
+The seed is re-drawn until each bug alone (dropping token_type_ids; max_length 128 instead of 256) changes
+the number of correct predictions by >= 3 and every reference logit margin is >= 1e-3.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .boolq import rows, write_boolq_zip
+from .common import rng
+
+LONG_PASSAGE = (13, 26)  # filler sentences: passages of roughly 100-250 tokens
+
+
+def logits(model, tokenizer, items: list[dict], max_length: int, with_segments: bool) -> np.ndarray:
+    import torch
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(items), 32):
+            part = items[i:i + 32]
+            enc = tokenizer([x["question"] for x in part], [x["passage"] for x in part], truncation=True,
+                            padding="max_length", max_length=max_length, return_tensors="pt")
+            if not with_segments:
+                enc.pop("token_type_ids")
+            out.append(model(**enc).logits.float().numpy())
+    return np.concatenate(out)
+
+
+def centre_bias(model, tokenizer_dir: Path, seed: int) -> None:
+    """Scale the classifier so logit differences on long probe pairs have unit spread, then centre its bias
+    so the median difference is zero (predictions split roughly evenly, margins well above 1e-3)."""
+    import torch
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+    head = model.classifier
+    diff = np.diff(logits(model, tok, rows(seed, "probe", 48, n_fillers=LONG_PASSAGE), 256, True), axis=1)[:, 0]
+    gap = diff - float(head.bias[1] - head.bias[0])
+    k = 1.0 / max(float(gap.std()), 1e-12)
+    with torch.no_grad():
+        head.weight.mul_(k)
+        shift = -k * float(np.median(gap))
+        head.bias.copy_(torch.tensor([-shift / 2, shift / 2]))
+
+
+def _labelled_set(model, tok, seed: int, tag: str, n: int, avoid_flips: int = -1, max_tries: int = 50):
+    """Items labelled by the reference predictions with a seeded 20-30 % of them flipped (the flip count
+    differs from `avoid_flips`, so the two sets never share a reference accuracy)."""
+    for attempt in range(max_tries):
+        items = rows(seed, f"{tag}-{attempt}", n, n_fillers=LONG_PASSAGE)
+        ref = logits(model, tok, items, 256, True)
+        if np.abs(ref[:, 1] - ref[:, 0]).min() < 1e-3:
+            continue
+        pred = ref.argmax(1)
+        labels = pred.copy()
+        fr = rng(seed, tag, attempt, "flip")
+        n_flip = int(fr.integers(n // 5, 3 * n // 10 + 1))
+        n_flip += n_flip == avoid_flips
+        flip = fr.permutation(n)[:n_flip]
+        labels[flip] = 1 - labels[flip]
+        correct = {"reference": int((pred == labels).sum()),
+                   "no_token_type_ids": int((logits(model, tok, items, 256, False).argmax(1) == labels).sum()),
+                   "max_length_128": int((logits(model, tok, items, 128, True).argmax(1) == labels).sum())}
+        if all(abs(correct[k] - correct["reference"]) >= 3 for k in ("no_token_type_ids", "max_length_128")):
+            for item, y in zip(items, labels):
+                item["label"] = bool(y)
+            return items, correct, attempt, n_flip
+    raise RuntimeError(f"boolq-evaldebug: no seed within {max_tries} tries makes both bugs matter")
+
+
+def generate(out: Path, seed: int, deps: dict) -> dict:
+    """BoolQ.zip (given data) and BoolQ-variant.zip (hidden run B), plus reference accuracies ref_A/ref_B."""
+    _ = __import__("torch").manual_seed(seed)
+    __import__("torch").set_num_threads(2)
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    ckpt = deps["hf-tinybert-boolq"]
+    model = AutoModelForSequenceClassification.from_pretrained(str(ckpt)).eval()
+    tok = AutoTokenizer.from_pretrained(str(ckpt))
+    meta, n_flip = {}, -1
+    for name, tag in (("BoolQ.zip", "A"), ("BoolQ-variant.zip", "B")):
+        val, correct, attempt, n_flip = _labelled_set(model, tok, seed, tag, 200, avoid_flips=n_flip)
+        write_boolq_zip(out / name, {"train": rows(seed, f"{tag}-train", 40, n_fillers=LONG_PASSAGE), "val": val,
+                                     "test": rows(seed, f"{tag}-test", 20, n_fillers=LONG_PASSAGE)})
+        meta[f"ref_{tag}"] = round(100.0 * correct["reference"] / len(val), 4)
+        meta[f"correct_{tag}"] = correct
+        meta[f"attempt_{tag}"] = attempt
+    meta["num_val"] = 200
+    return meta

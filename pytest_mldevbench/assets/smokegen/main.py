@@ -1,0 +1,41 @@
+"""Entry point: generate one asset into a directory and print its recorded values as one JSON line."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+GENERATORS = {
+    "imagenette2-160": ("imagenette", "generate"),
+    "cifar-10": ("cifar", "generate_cifar10"),
+    "cifar-100": ("cifar", "generate_cifar100"),
+    "mnist": ("mnist", "generate"),
+    "voc2012-seg": ("voc", "generate"),
+    "boolq": ("boolq", "generate"),
+    "boolq-evaldebug": ("evaldebug", "generate"),
+    "tv-resnet18": ("tvweights", "generate_resnet18"),
+    "tv-resnet50": ("tvweights", "generate_resnet50_v1"),
+    "tv-resnet50-v2": ("tvweights", "generate_resnet50_v2"),
+    "hf-bert-base-uncased": ("hfmodels", "generate_bert_base_uncased"),
+    "hf-tinybert-general-4l-312d": ("hfmodels", "generate_tinybert_general"),
+    "hf-tinybert-boolq": ("hfmodels", "generate_tinybert_boolq"),
+    "hf-dinov2-small": ("hfmodels", "generate_dinov2_small"),
+    "hf-mobilenet-v2": ("hfmodels", "generate_mobilenet_v2"),
+}
+
+
+def run(asset: str, out: Path, seed: int, deps: dict[str, Path]) -> dict:
+    import importlib
+    module, func = GENERATORS[asset]
+    out.mkdir(parents=True, exist_ok=True)
+    return getattr(importlib.import_module(f"{__package__}.{module}"), func)(out, seed, deps)
+
+
+def main(argv: list[str]) -> None:
+    asset, out, seed = argv[0], Path(argv[1]), int(argv[2])
+    deps = {k: Path(v) for k, v in (a.split("=", 1) for a in argv[3:])}
+    print(json.dumps(run(asset, out, seed, deps), sort_keys=True))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

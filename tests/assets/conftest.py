@@ -1,0 +1,41 @@
+"""Fixtures for the asset tests: the task environment's Python and one AssetService for the session."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def task_python() -> str:
+    path = os.environ.get("MLDB_TASK_PYTHON")
+    if not path:
+        pytest.skip("MLDB_TASK_PYTHON is not set: these tests need the task environment's python")
+    return path
+
+
+@pytest.fixture(scope="session")
+def assets_cache() -> Path:
+    """A persistent cache (generation takes minutes once): MLDB_ASSETS_CACHE, else the harness cache."""
+    given = os.environ.get("MLDB_ASSETS_CACHE")
+    if given:
+        return Path(given)
+    from pytest_mldevbench.taskenv import cache_root
+    return cache_root() / "assets"
+
+
+@pytest.fixture(scope="session")
+def svc(task_python, assets_cache):
+    from pytest_mldevbench.assets import AssetService
+    service = AssetService.start("smoke", assets_cache, task_python=task_python)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def trial_env(svc, tmp_path):
+    """(trial_id, sandbox env) for a fresh trial with an empty HF_HOME under tmp_path."""
+    trial = f"test-{tmp_path.name}"
+    return trial, svc.sandbox_env(trial, tmp_path / "home")
+
