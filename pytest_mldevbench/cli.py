@@ -24,7 +24,26 @@ def _report(args) -> int:
     from .report import json_report, table
     report = json_report.load(Path(args.results))
     print(table.render(report))
+    if args.html or args.screenshot:
+        from .report import browser, html
+        page = Path(args.html or Path(args.screenshot).with_suffix(".html"))
+        html.write(report, page)
+        print(f"html report: {page}")
+        if args.screenshot:
+            browser.screenshot(page, Path(args.screenshot))
+            print(f"screenshot: {args.screenshot}")
     return 0
+
+
+def _compare(args) -> int:
+    from .report import compare, json_report
+    base, new = json_report.load(Path(args.base)), json_report.load(Path(args.new))
+    comparisons = compare.compare(base, new, alpha=args.alpha, min_drop=args.min_drop)
+    print(compare.render_markdown(comparisons) if args.markdown else compare.render_text(comparisons))
+    note = compare.unpaired_note(base, new)
+    if note:
+        print(("\n_" + note + "_") if args.markdown else note)
+    return 1 if args.fail_if_worse and not compare.gate(comparisons) else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,7 +54,18 @@ def parser() -> argparse.ArgumentParser:
     env.add_parser("path", help="print the task environment's python (without building)").set_defaults(func=_env_path)
     rep = sub.add_parser("report", help="print the summary table of a JSON report")
     rep.add_argument("results", help="a report written by --mldb-json")
+    rep.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML report")
+    rep.add_argument("--screenshot", metavar="OUT.png", help="also render the HTML report to a PNG (needs Chromium)")
     rep.set_defaults(func=_report)
+    cmp_ = sub.add_parser("compare", help="compare two JSON reports task by task, with a statistical gate")
+    cmp_.add_argument("base", help="the baseline report")
+    cmp_.add_argument("new", help="the report of the change")
+    cmp_.add_argument("--fail-if-worse", action="store_true", help="exit 1 when NEW is significantly worse")
+    cmp_.add_argument("--markdown", action="store_true", help="print a markdown summary (for a PR comment)")
+    cmp_.add_argument("--alpha", type=float, default=0.05, help="significance level of the gate (default 0.05)")
+    cmp_.add_argument("--min-drop", type=float, default=0.0,
+                      help="only fail when the mean success drops by more than this fraction (default 0)")
+    cmp_.set_defaults(func=_compare)
     try:
         from .assets.commands import add_subcommands
     except ImportError:

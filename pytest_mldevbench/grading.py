@@ -125,8 +125,7 @@ class Grader:
         full_env = self.base_env(task_bin)
         full_env.update(self._asset_env)
         full_env.update(HOME=str(home), PYTHONNOUSERSITE="1", PYTHONDONTWRITEBYTECODE="1", XFORMERS_DISABLED="1")
-        from . import gpus
-        full_env["CUDA_VISIBLE_DEVICES"] = gpus.assign(self.cfg.gpus, self.resources.gpus) if gpu else ""
+        full_env["CUDA_VISIBLE_DEVICES"] = self.visible_gpus() if (gpu or self.cfg.gpu_all) else ""
         if report_path is not None:
             full_env["MLDB_REPORT"] = str(report_path)
         full_env.update(env or {})

@@ -32,8 +32,10 @@ class RunConfig:
     resume: bool = False
     keep: bool = False
     gpus: list[str] = field(default_factory=list)
+    gpu_all: bool = False
     llm_api_base: str | None = None
     llm_prices: Path | None = None
+    agent_cmd: str | None = None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -52,8 +54,17 @@ def add_options(parser: pytest.Parser) -> None:
     g.addoption("--max-cost", default=None, help="US dollars per trial")
     g.addoption("--max-tokens", default=None, help="prompt + completion tokens per trial")
     g.addoption("--gpus", default=None, help="GPU indices to spread over workers, e.g. 0,1 (default: detected)")
+    g.addoption("--mldb-gpu-all", action="store_true",
+                help="give every trial a GPU, CPU-only tasks too (to check that task files are device-safe)")
     g.addoption("--llm-api-base", default=None, help="backend base URL for the meter (self-hosted endpoints)")
+    g.addoption("--mldb-baseline", default=None, metavar="BASE.json",
+                help="compare with this report at the end; the exit status becomes the gate's verdict")
+    g.addoption("--mldb-progress", default="30", metavar="SECONDS",
+                help="print a progress line at most every SECONDS while trials finish (0: off; default 30)")
     g.addoption("--llm-prices", default=None, help="JSON file registering prices of custom models with litellm")
+    g.addoption("--agent-cmd", default=None,
+                help="command template of --agent=cli, e.g. 'claude -p {prompt_file}' (placeholders: "
+                     "{prompt_file} {prompt} {workspace} {model} {artifacts_dir} {trial_json})")
 
 
 def _number(config: pytest.Config, name: str, kind, minimum):
@@ -104,6 +115,11 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
     prices = config.getoption("--llm-prices")
     if prices and not Path(prices).is_file():
         raise pytest.UsageError(f"--llm-prices file not found: {prices}")
+    agent_cmd = config.getoption("--agent-cmd")
+    if "cli" in agents and not agent_cmd:
+        raise pytest.UsageError("--agent=cli runs a command-line agent: give --agent-cmd='claude -p {prompt_file} ...'")
+    if agent_cmd:
+        os.environ["MLDB_AGENT_CMD"] = agent_cmd  # read by the cli agent's spec (agents/cli.py)
     json_path = config.getoption("--mldb-json")
     scratch = Path(os.environ.get("MLDB_SCRATCH") or Path(tempfile.gettempdir()) / f"mldevbench-{os.getuid()}")
     return RunConfig(
@@ -113,5 +129,7 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
         agent_timeout=_number(config, "--agent-timeout", float, 1), max_steps=_number(config, "--max-steps", int, 1),
         max_cost=_number(config, "--max-cost", float, 0), max_tokens=_number(config, "--max-tokens", int, 1),
         resume=config.getoption("--mldb-resume"), keep=config.getoption("--mldb-keep"), gpus=gpus,
+        gpu_all=config.getoption("--mldb-gpu-all"),
         llm_api_base=config.getoption("--llm-api-base"), llm_prices=Path(prices).absolute() if prices else None,
+        agent_cmd=agent_cmd,
     )

@@ -60,6 +60,8 @@ def pytest_configure(config):
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "mldevbench-collector")
+    if not _is_worker(config):
+        _reports_configure(config, cfg)
 
 
 def _check_models(cfg: options.RunConfig) -> None:
@@ -219,6 +221,8 @@ def pytest_sessionfinish(session, exitstatus):
             json_report.write(report, cfg.json_path)
     except OSError as exc:
         config.stash[RESULTS]["write_error"] = f"could not write the JSON report: {exc}"
+    if BASELINE in config.stash:
+        _baseline_gate(session, report)
 
 
 def _metadata(config, cfg: options.RunConfig) -> dict:
@@ -251,6 +255,47 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.write_line(f"report: {where}   trial artifacts: {cfg.out_dir}")
     if "write_error" in results:
         terminalreporter.write_line(results["write_error"], red=True)
+    if "gate" in results:
+        terminalreporter.write_sep("=", "ML-Dev-Bench gate (--mldb-baseline)")
+        terminalreporter.write_line(results["gate"])
+
+
+BASELINE = pytest.StashKey[dict]()
+
+
+def _reports_configure(config, cfg: options.RunConfig) -> None:
+    """Controller only: load the --mldb-baseline report (usage error if unreadable); start live progress."""
+    from .report.progress import Progress
+    baseline = config.getoption("--mldb-baseline")
+    if baseline:
+        try:
+            config.stash[BASELINE] = json_report.load(Path(baseline))
+        except (OSError, ValueError) as exc:
+            raise pytest.UsageError(f"--mldb-baseline: cannot read {baseline}: {exc}") from None
+    interval = options._number(config, "--mldb-progress", float, 0)
+    config.pluginmanager.register(Progress(config.pluginmanager, cfg.out_dir, interval), "mldevbench-progress")
+
+
+def _baseline_gate(session, report: dict) -> None:
+    """The session's exit status becomes the gate's verdict: 0 unless significantly worse (or errors)."""
+    from .report import compare
+    if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return  # interrupted, usage or internal error: that status stands
+    results = session.config.stash[RESULTS]
+    try:
+        comparisons = compare.compare(session.config.stash[BASELINE], report)
+    except ValueError as exc:
+        results["gate"] = f"gate FAILED: {exc}"
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
+    text = compare.render_text(comparisons)
+    note = compare.unpaired_note(session.config.stash[BASELINE], report)
+    text += f"\n{note}" if note else ""
+    ok = compare.gate(comparisons) and not report["errors"]
+    if report["errors"]:
+        text += f"\ngate: FAIL ({len(report['errors'])} infrastructure errors: the measurement is incomplete)"
+    results["gate"] = text
+    session.exitstatus = pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
 
 
 __all__ = ["trial", "MldbError"]

@@ -130,6 +130,11 @@ class Trial(Grader):
             "solution_dir": str(ctx.solution_dir) if ctx.solution_dir else None,
         }
 
+    def visible_gpus(self) -> str:
+        """CUDA_VISIBLE_DEVICES for this trial: its own GPU(s) on this worker, none for CPU-only tasks."""
+        needed = max(self.resources.gpus, 1) if self.cfg.gpu_all else self.resources.gpus
+        return gpus.assign(self.cfg.gpus, needed)
+
     def agent_timeout(self) -> float:
         return float(self.cfg.agent_timeout or self.resources.agent_timeout_s)
 
@@ -164,7 +169,7 @@ class Trial(Grader):
         if solution is not None:
             env["MLDB_SOLUTION_DIR"] = str(solution)
         env.update(agent.env(ctx))
-        env["CUDA_VISIBLE_DEVICES"] = gpus.assign(self.cfg.gpus, self.resources.gpus)
+        env["CUDA_VISIBLE_DEVICES"] = self.visible_gpus()
         spec = SandboxSpec(
             argv=agent.command(ctx), cwd=self.workspace, env=env,
             rw_paths=[self.workspace, self.home, self.agent_dir],

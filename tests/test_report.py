@@ -45,7 +45,7 @@ def test_report_contents_and_schema(bench, tmp_path):
 
 def _comparable(report: dict) -> dict:
     def strip(t: dict) -> dict:
-        return {k: v for k, v in t.items() if k not in ("timings", "started_at", "finished_at", "artifacts_dir")}
+        return {k: v for k, v in t.items() if k not in ("timings", "started_at", "finished_at", "artifacts_dir", "scratch_dir")}
 
     def agg(a):
         if isinstance(a, dict):

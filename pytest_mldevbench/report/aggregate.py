@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .stats import repeated
+
 PAPER_EXCLUDED = {"extras"}  # not among the paper's 30 tasks: shown apart, left out of "overall"
 
 
@@ -26,6 +28,7 @@ def stats(trials: list[dict]) -> dict:
         "tokens": tokens, "cost_usd": round(cost, 6),
         "steps": sum(t.get("steps", 0) for t in graded),
         "wall_s": round(sum(t.get("timings", {}).get("total_s", 0.0) for t in graded), 3),
+        **repeated(trials),
     }
 
 

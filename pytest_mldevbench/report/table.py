@@ -8,7 +8,25 @@ def _cell(s: dict | None) -> str:
     if not s or (s["passed"] + s["failed"]) == 0:
         return "-" if not s else f"err {s['errors']}"
     text = f"{s['passed']}/{s['passed'] + s['failed']} ({100 * s['success_rate']:.0f}%)"
+    if s.get("success_sem") is not None:  # --runs N: standard error of the per-run success rate
+        text += f" ±{100 * s['success_sem']:.0f}"
     return text + (f" +{s['errors']}err" if s["errors"] else "")
+
+
+def _repeated_rows(by_label: dict, columns: list[str]) -> list[list[str]]:
+    """pass@1 and pass@N rows when there were repeated runs, and cost per solved task."""
+    ks = sorted({int(k) for c in columns for k in (by_label.get(c) or {}).get("pass_at_k", {})})
+    rows = []
+    for k in ([ks[0], ks[-1]] if len(ks) > 1 else []):
+        rows.append([f"pass@{k}"] + [_pct((by_label.get(c) or {}).get("pass_at_k", {}).get(str(k))) for c in columns])
+    cps = [(by_label.get(c) or {}).get("cost_per_solved_usd") for c in columns]
+    if any(v for v in cps):
+        rows.append(["cost/solved USD"] + ["-" if v is None else f"{v:.4f}" for v in cps])
+    return rows
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
 
 
 def render(report: dict) -> str:
@@ -23,6 +41,7 @@ def render(report: dict) -> str:
     rows.append(["overall (paper tasks)"] + [_cell(agg["overall_by_agent_model"].get(col)) for col in columns])
     if "extras" in agg["by_category_agent_model"]:
         rows.append(["extras"] + [_cell(agg["by_category_agent_model"]["extras"].get(col)) for col in columns])
+    rows += _repeated_rows(agg["overall_by_agent_model"] or agg["by_agent_model"], columns)
     rows.append(["cost USD"] + [f"{agg['by_agent_model'][c]['cost_usd']:.4f}" for c in columns])
     rows.append(["tokens"] + [str(agg["by_agent_model"][c]["tokens"]) for c in columns])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
