@@ -155,7 +155,9 @@ class Grader:
         ini.write_text(GRADER_INI)
         argv = ["python", "-m", "pytest", "-c", str(ini), "--rootdir", str(self.grading_dir), "--noconftest",
                 "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "-rA", f"--junitxml={junit}", *files]
-        res = self.run_script(argv, timeout=timeout, env=env, run_dir=run_dir)
+        # the grader's own configuration: no plugin of the environment loads unasked
+        res = self.run_script(argv, timeout=timeout, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **(env or {})},
+                              run_dir=run_dir)
         output = res.stdout[-20000:] + res.stderr[-5000:]
         if res.timed_out:
             counts, note = None, [f"timed out after {timeout:.0f}s"]
