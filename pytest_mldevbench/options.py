@@ -118,8 +118,6 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
     agent_cmd = config.getoption("--agent-cmd")
     if "cli" in agents and not agent_cmd:
         raise pytest.UsageError("--agent=cli runs a command-line agent: give --agent-cmd='claude -p {prompt_file} ...'")
-    if agent_cmd:
-        os.environ["MLDB_AGENT_CMD"] = agent_cmd  # read by the cli agent's spec (agents/cli.py)
     json_path = config.getoption("--mldb-json")
     scratch = Path(os.environ.get("MLDB_SCRATCH") or Path(tempfile.gettempdir()) / f"mldevbench-{os.getuid()}")
     return RunConfig(

@@ -148,7 +148,7 @@ class Trial(Grader):
         ctx = AgentContext(
             trial_json=self.agent_dir / "trial.json", workspace=self.workspace, task_python=services.task_python(),
             harness_python=Path(sys.executable), artifacts_dir=self.agent_dir / "artifacts",
-            solution_dir=solution, repo_root=_repo_root(),
+            solution_dir=solution, repo_root=_repo_root(), agent_cmd=self.cfg.agent_cmd,
         )
         ctx.artifacts_dir.mkdir()
         env = self.base_env(services.task_python().parent)

@@ -17,6 +17,7 @@ class AgentContext:
     artifacts_dir: Path       # where the agent may save its trajectory/logs
     solution_dir: Path | None  # staged solution/ (oracle only)
     repo_root: Path           # the project checkout (hidden from the sandbox unless exposed)
+    agent_cmd: str | None = None  # --agent-cmd (the `cli` agent's command template)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""End-to-end tests of the wrapped agents (OpenHands, AIDE, mini-swe-agent, cli) through the meter."""
