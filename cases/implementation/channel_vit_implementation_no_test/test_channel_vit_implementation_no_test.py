@@ -1,0 +1,16 @@
+"""Validator for channel_vit_implementation_no_test: only the 9 hidden tests run (the agent got no tests).
+
+The grading directory holds the pristine workspace plus the agent's `channel_vit.py`, so any test files,
+`conftest.py` or `pytest.ini` the agent wrote are not there.
+"""
+
+
+def test_channel_vit_implementation_no_test(trial):
+    trial.add_hidden("pristine/vit.py", "vit.py")
+    trial.add_hidden("pristine", "_pristine")
+    for name in ["ref_channel_vit.py", "region_check.py", "test_channel_vit_hidden.py"]:
+        trial.add_hidden(name, name)
+    env = {"PYTHONHASHSEED": "0", "MLDB_PROFILE": trial.profile}
+    timeout = 300 if trial.profile == "smoke" else 900
+    trial.run_pytest(["test_channel_vit_hidden.py"], expect_passed=9, timeout=timeout, env=env,
+                     check="hidden reference tests pass (9)")
