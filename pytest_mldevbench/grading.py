@@ -192,6 +192,32 @@ class Grader:
             raise GradingError(f"{script} failed (exit {res.returncode}): {res.stderr[-800:].strip()}")
         return data
 
+    def add_grader_file(self, name: str, dest: str | None = None) -> Path:
+        """Copy a standalone helper from pytest_mldevbench/graders/ into the grading dir (for hidden tests)."""
+        source = Path(__file__).parent / "graders" / name
+        target = self.grading_dir / (dest or name)
+        shutil.copy2(source, target)
+        return target
+
+    def check_regions(self, module: str, editable: list[str], name: str | None = None) -> bool:
+        """Check that `module` differs from the given skeleton only where the task asks for code.
+
+        Parses the agent's file with `ast` in this process (its code never runs here); the skeleton is the
+        case's own workspace copy. `editable` names "function" or "Class.method" the agent writes.
+        """
+        from .graders.regions import region_problems
+        path = self.grading_dir / module
+        try:
+            if path.is_symlink() or path.stat().st_size > 5_000_000:
+                raise OSError("not a regular file of sensible size")
+            edited = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems = [f"cannot read {module}: {exc}"]
+        else:
+            problems = region_problems((self.task.workspace / module).read_text(encoding="utf-8"), edited,
+                                       set(editable))
+        return self.check(name or f"only the allowed parts of {module} changed", not problems, "; ".join(problems))
+
     def wandb_run(self, run_dir: Path) -> dict:
         """Config, summary and history of an offline W&B run, read by wandb's own tooling (task env)."""
         from .wandb_reader import read_offline_run

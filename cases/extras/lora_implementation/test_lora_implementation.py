@@ -5,12 +5,11 @@ EDITABLE = ["LoraLinear.__init__", "LoraLinear.forward"]
 
 def test_lora_implementation(trial):
     trial.add_hidden("pristine/test_lora.py", "test_lora.py")
-    trial.add_hidden("pristine", "pristine")
     for name in ("ref_lora.py", "test_lora_hidden.py"):
         trial.add_hidden(name, name)
+    trial.add_hidden("pristine", "pristine")
     trial.check_protected()
-    regions = trial.run_hidden_python("region_guard.py", "pristine/lora.py", "lora.py", *EDITABLE)
-    trial.check("only __init__ and forward changed", regions["ok"], "; ".join(regions["problems"]))
+    trial.check_regions("lora.py", EDITABLE, "only __init__ and forward changed")
     trial.run_pytest(
         ["test_lora.py", "test_lora_hidden.py"],
         expect_passed=16,

@@ -6,12 +6,11 @@ EDITABLE = ["Node.get_uct_value", "MCTS.search", "MCTS._select", "MCTS._expand",
 
 def test_mcts_implementation(trial):
     trial.add_hidden("pristine/test_mcts.py", "test_mcts.py")
+    trial.add_hidden("test_mcts_hidden.py")
     trial.add_hidden("pristine", "pristine")
-    for name in ("region_guard.py", "test_mcts_hidden.py"):
-        trial.add_hidden(name, name)
+    trial.add_grader_file("regions.py", "region_guard.py")  # the hidden region test imports it
     trial.check_protected()
-    regions = trial.run_hidden_python("region_guard.py", "pristine/mcts.py", "mcts.py", *EDITABLE)
-    trial.check("only the marked methods changed", regions["ok"], "; ".join(regions["problems"]))
+    trial.check_regions("mcts.py", EDITABLE, "only the marked methods changed")
     trial.run_pytest(
         ["test_mcts.py", "test_mcts_hidden.py"],
         expect_passed=16,

@@ -1,18 +1,18 @@
 """Validator for mla_implementation_hidden_tests: sample (2) + hidden scenarios (11) + reference (12) = 25."""
 
 GIVEN = ["utils.py", "mha.py", "test_mla.py"]
-HIDDEN = ["ref_mla.py", "region_guard.py", "test_mla_hidden.py", "test_mla_reference.py"]
+HIDDEN = ["ref_mla.py", "test_mla_hidden.py", "test_mla_reference.py"]
 
 
 def test_mla_implementation_hidden_tests(trial):
     for name in GIVEN:
         trial.add_hidden(f"pristine/{name}", name)
-    trial.add_hidden("pristine", "pristine")
     for name in HIDDEN:
         trial.add_hidden(name, name)
+    trial.add_hidden("pristine", "pristine")
+    trial.add_grader_file("regions.py", "region_guard.py")  # the hidden region test imports it
     trial.check_protected()
-    regions = trial.run_hidden_python("region_guard.py", "pristine/mla.py", "mla.py", "MLA.forward")
-    trial.check("only MLA.forward changed", regions["ok"], "; ".join(regions["problems"]))
+    trial.check_regions("mla.py", ["MLA.forward"], "only MLA.forward changed")
     trial.run_pytest(
         ["test_mla.py", "test_mla_hidden.py", "test_mla_reference.py"],
         expect_passed=25,

@@ -1,17 +1,17 @@
 """Validator for ppo_implementation: pristine visible tests (7) + hidden tests (12), exactly 19 passes."""
 
-HIDDEN = ["ref_ppo.py", "region_guard.py", "test_ppo_hidden.py"]
+HIDDEN = ["ref_ppo.py", "test_ppo_hidden.py"]
 EDITABLE = ["ActorCritic.act", "ActorCritic.evaluate", "PPO.select_action", "PPO.update"]
 
 
 def test_ppo_implementation(trial):
     trial.add_hidden("pristine/test_ppo.py", "test_ppo.py")
-    trial.add_hidden("pristine", "pristine")
     for name in HIDDEN:
         trial.add_hidden(name, name)
+    trial.add_hidden("pristine", "pristine")
+    trial.add_grader_file("regions.py", "region_guard.py")  # the hidden region test imports it
     trial.check_protected()
-    regions = trial.run_hidden_python("region_guard.py", "pristine/ppo.py", "ppo.py", *EDITABLE)
-    trial.check("only the four PPO methods changed", regions["ok"], "; ".join(regions["problems"]))
+    trial.check_regions("ppo.py", EDITABLE, "only the four PPO methods changed")
     trial.run_pytest(
         ["test_ppo.py", "test_ppo_hidden.py"],
         expect_passed=19,
