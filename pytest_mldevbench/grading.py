@@ -218,6 +218,10 @@ class Grader:
                                        set(editable))
         return self.check(name or f"only the allowed parts of {module} changed", not problems, "; ".join(problems))
 
+    def asset_reference(self, name: str) -> Path:
+        """Grader-side copy of exactly the bytes served for asset `name` in this profile (read-only)."""
+        return self.services.assets().reference(name)
+
     def wandb_run(self, run_dir: Path) -> dict:
         """Config, summary and history of an offline W&B run, read by wandb's own tooling (task env)."""
         from .wandb_reader import read_offline_run

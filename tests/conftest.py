@@ -39,7 +39,7 @@ def bench(tmp_path, task_python):
     """Run `pytest <args>` on cases in a subprocess with the scripted agents; return its report."""
     counter = iter(range(1000))
 
-    def run(*args: str, out: Path | None = None, timeout: float = 900) -> BenchRun:
+    def run(*args: str, out: Path | None = None, timeout: float = 2400) -> BenchRun:
         out = out or tmp_path / f"out{next(counter)}"
         report = out / "report.json"
         cmd = [sys.executable, "-m", "pytest", "-p", "tests.cheat_agents", "--mldb-out", str(out),

@@ -1,18 +1,10 @@
-"""Fixtures for the asset tests: the task environment's Python and one AssetService for the session."""
+"""Fixtures for the asset tests: one AssetService for the session (task_python: tests/conftest.py)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def task_python() -> str:
-    path = os.environ.get("MLDB_TASK_PYTHON")
-    if not path:
-        pytest.skip("MLDB_TASK_PYTHON is not set: these tests need the task environment's python")
-    return path
 
 
 @pytest.fixture(scope="session")

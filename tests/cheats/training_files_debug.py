@@ -1,0 +1,79 @@
+"""Cheats that must fail training_files_debug.
+
+Some cheats need a real training run; they apply the oracle's patch script (embedded in the cheat's own
+script, since the sandbox cannot read the solution) somewhere and run train.py, then take one shortcut.
+"""
+from pathlib import Path
+
+from tests.cheatlib import Cheat
+
+_FIX = (Path(__file__).resolve().parents[2] / "cases" / "debugging" / "training_files_debug" / "solution"
+        / "fix.py").read_text()
+
+_RUN = '''
+import os, subprocess, sys
+def run_training(script="train.py"):
+    env = dict(os.environ, WANDB_MODE="offline")
+    subprocess.run([sys.executable, script], env=env, check=True)
+'''
+
+
+def _fixed_then(body: str, root: str = ".") -> str:
+    """Apply the oracle patch to <root>/cifar10_classifier, then run `body`."""
+    return f"import sys\nsys.argv = ['fix.py', {root!r}]\n" + _FIX + "\n" + _RUN + "\n" + body
+
+
+_HANDWRITTEN = r'''
+import json, pathlib, torch
+pathlib.Path("checkpoints").mkdir(exist_ok=True)
+torch.save({"epoch": 1, "global_step": 126, "state_dict": {}}, "checkpoints/cifar10-epoch=01-val_loss=1.23.ckpt")
+pathlib.Path("training.log").write_text("run_id=abc12345\nepoch=0 val_loss=1.500000 val_acc=0.400000\n"
+                                        "epoch=1 val_loss=1.230000 val_acc=0.500000\ntraining complete\n")
+json.dump({"project_id": "cifar10-training", "run_id": "abc12345", "run_url": None}, open("wandb_info.json", "w"))
+pathlib.Path("wandb/offline-run-20250101_000000-abc12345").mkdir(parents=True, exist_ok=True)
+pathlib.Path("wandb/offline-run-20250101_000000-abc12345/run-abc12345.wandb").write_bytes(b"")
+'''
+
+_RENAME = _fixed_then(r'''
+run_training()
+import pathlib, re
+[ckpt] = pathlib.Path("checkpoints").glob("*.ckpt")
+epoch = int(re.search(r"epoch=(\d\d)", ckpt.name).group(1))
+ckpt.rename(ckpt.with_name(re.sub(r"epoch=\d\d", f"epoch={1 - epoch:02d}", ckpt.name)))
+''')
+
+_STANDALONE = _fixed_then(r'''
+import pathlib, shutil
+text = pathlib.Path("train.py").read_text()
+pathlib.Path("my_train.py").write_text("import sys\nsys.path.insert(0, 'alt')\n" + text)
+run_training("my_train.py")
+''', root="alt").replace("import sys\nsys.argv", "import shutil\nshutil.copytree('cifar10_classifier', 'alt/cifar10_classifier')\nimport sys\nsys.argv", 1)
+
+_CRASHES_ONLY = _RUN + r'''
+import pathlib
+for name in ("model.py", "data.py"):
+    path = pathlib.Path("cifar10_classifier") / name
+    text = path.read_text().replace("import pytorch_lightning as pl", "import lightning.pytorch as pl")
+    path.write_text(text.replace('"val/loss"', '"val_loss"').replace('"val/acc"', '"val_acc"'))
+run_training()
+'''
+
+CHEATS = [
+    Cheat("handwritten-artifacts", _HANDWRITTEN, lang="python",
+          why="log, W&B run and checkpoint must be real and agree (checks 2-5)"),
+    Cheat("rename-checkpoint-epoch", _RENAME, lang="python",
+          why="the checkpoint name must be the logged argmin epoch and match its contents (checks 4-5)"),
+    Cheat("edit-train-py",
+          "sed -i \"s/monitor=\\\"val_loss\\\"/monitor=\\\"val\\/loss\\\"/g; "
+          "s/from lightning.pytorch import/from pytorch_lightning import/\" train.py",
+          why="train.py is locked (check 1)"),
+    Cheat("standalone-training-script", _STANDALONE, lang="python",
+          why="the package itself must be fixed: hidden tests import it (check 6)"),
+    Cheat("fix-crashes-only", _CRASHES_ONLY, lang="python",
+          why="the shared-dataset transform bug (no train augmentation) must be fixed too (check 6c)"),
+    Cheat("sitecustomize-alias",
+          "printf 'import sys, lightning.pytorch\\nsys.modules[\"pytorch_lightning\"] = lightning.pytorch\\n' "
+          "> sitecustomize.py; printf 'import pytest\\ndef pytest_collection_modifyitems(items):\\n"
+          "    for i in items: i.add_marker(pytest.mark.skip)\\n' > conftest.py",
+          why="new files outside the package are not carried into grading (checks 2-6)"),
+]

@@ -1,0 +1,66 @@
+"""Cheats that must fail vit_debugging.
+
+Several cheats start from a correct fix (the oracle's patch script, embedded in the cheat's own script,
+since the sandbox cannot read the solution) and then take one shortcut.
+"""
+from pathlib import Path
+
+from tests.cheatlib import Cheat
+
+_FIX = (Path(__file__).resolve().parents[2] / "cases" / "debugging" / "vit_debugging" / "solution" / "fix.py").read_text()
+
+_EDIT = '''
+import pathlib
+def edit(rel, old, new):
+    path = pathlib.Path("dino_v2") / rel
+    text = path.read_text()
+    assert text.count(old) == 1, (rel, old)
+    path.write_text(text.replace(old, new))
+'''
+
+
+def _after_fix(body: str) -> str:
+    return _FIX + "\n" + _EDIT + "\n" + body
+
+
+_WIDE_PATCH_CONV = _after_fix('''
+edit("layers/patch_embed.py", "nn.Conv2d(in_chans, embed_dim,", "nn.Conv2d(in_chans, embed_dim * 2,")
+edit("layers/patch_embed.py", "        self.norm = norm_layer(embed_dim) if norm_layer else nn.Identity()\\n",
+     "        self.norm = norm_layer(embed_dim) if norm_layer else nn.Identity()\\n"
+     "        self.halve = nn.Linear(embed_dim * 2, embed_dim)\\n")
+edit("layers/patch_embed.py", "x = self.norm(x.flatten(2).transpose(1, 2))", "x = self.norm(self.halve(x.flatten(2).transpose(1, 2)))")
+''')
+
+_RANDOM_DYNAMIC_EMBED = _after_fix('''
+edit("layers/patch_embed.py", """            weight = resample_patch_kernel(self.proj.weight, (patch_h, patch_w))
+            x = F.conv2d(x, weight, self.proj.bias, stride=(patch_h, patch_w))""",
+     """            fresh = nn.Conv2d(self.in_chans, self.embed_dim, kernel_size=(patch_h, patch_w), stride=(patch_h, patch_w))
+            x = fresh.to(x.device)(x)""")
+''')
+
+_SKIP_FROM_PACKAGE = _after_fix('''
+edit("__init__.py", '__version__ = "0.1.0"\\n', '__version__ = "0.1.0"\\nimport pytest\\npytest.skip("skipped", allow_module_level=True)\\n')
+''')
+
+CHEATS = [
+    Cheat("conftest-and-ini",
+          "printf 'import pytest\\ndef pytest_collection_modifyitems(items):\\n    for i in items: "
+          "i.add_marker(pytest.mark.xfail(run=False))\\n' > conftest.py; "
+          "printf '[pytest]\\naddopts = -p no:python\\n' > pytest.ini; "
+          "printf 'import torch\\ntorch.allclose = lambda *a, **k: True\\ntorch.equal = lambda *a, **k: True\\n' "
+          "> sitecustomize.py",
+          why="only dino_v2/ is carried into grading; --noconftest and the grader's own ini (check 2)"),
+    Cheat("edit-test-file",
+          "printf 'import pytest\\n\\n@pytest.mark.parametrize(\"i\", range(11))\\ndef test_ok(i):\\n    pass\\n' "
+          "> test_vision_transformer.py",
+          why="the test file is locked and re-supplied (check 1)"),
+    Cheat("wide-patch-conv-plus-halving", _WIDE_PATCH_CONV, lang="python",
+          why="state dict names/shapes and strict weight loading must match the reference (check 3)"),
+    Cheat("random-patch-embed-per-dynamic-call", _RANDOM_DYNAMIC_EMBED, lang="python",
+          why="dynamic patch sizes must be deterministic and equal to the reference (check 3)"),
+    Cheat("print-and-exit-on-import",
+          "printf 'import os\\nprint(\"11 passed\", flush=True)\\nos._exit(0)\\n' > dino_v2/__init__.py",
+          why="no JUnit report is written when the test process dies (checks 2-3)"),
+    Cheat("skip-from-package", _SKIP_FROM_PACKAGE, lang="python",
+          why="skips are not passes: the pass counts are exact (checks 2-3)"),
+]
