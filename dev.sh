@@ -30,6 +30,6 @@ command=${1:-}
 shift || true
 case "$command" in
   suite) exec .venv/bin/pytest cases --agent=oracle "$@" ;;
-  test)  exec .venv/bin/pytest tests -n 2 "$@" ;;
+  test)  exec .venv/bin/pytest tests -n 2 --dist worksteal "$@" ;;
   *) echo "usage: ./dev.sh suite|test [pytest args]" >&2; exit 2 ;;
 esac
