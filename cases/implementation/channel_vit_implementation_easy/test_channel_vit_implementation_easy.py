@@ -6,8 +6,9 @@ def test_channel_vit_implementation_easy(trial):
     for name in NON_EDITABLE:
         trial.add_hidden(f"pristine/{name}", name)
     trial.add_hidden("pristine", "_pristine")
-    for name in ["ref_channel_vit.py", "region_check.py", "test_channel_vit_hidden.py"]:
+    for name in ["ref_channel_vit.py", "test_channel_vit_hidden.py"]:
         trial.add_hidden(name, name)
+    trial.add_grader_file("region_check.py")  # the hidden region test imports it
     env = {"PYTHONHASHSEED": "0", "MLDB_PROFILE": trial.profile}
     timeout = 300 if trial.profile == "smoke" else 900
     trial.run_pytest(["test_channel_vit.py"], expect_passed=5, timeout=timeout, env=env,

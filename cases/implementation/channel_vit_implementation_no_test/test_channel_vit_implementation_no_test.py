@@ -8,8 +8,9 @@ The grading directory holds the pristine workspace plus the agent's `channel_vit
 def test_channel_vit_implementation_no_test(trial):
     trial.add_hidden("pristine/vit.py", "vit.py")
     trial.add_hidden("pristine", "_pristine")
-    for name in ["ref_channel_vit.py", "region_check.py", "test_channel_vit_hidden.py"]:
+    for name in ["ref_channel_vit.py", "test_channel_vit_hidden.py"]:
         trial.add_hidden(name, name)
+    trial.add_grader_file("region_check.py")  # the hidden region test imports it
     env = {"PYTHONHASHSEED": "0", "MLDB_PROFILE": trial.profile}
     timeout = 300 if trial.profile == "smoke" else 900
     trial.run_pytest(["test_channel_vit_hidden.py"], expect_passed=9, timeout=timeout, env=env,

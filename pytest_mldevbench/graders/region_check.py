@@ -1,4 +1,5 @@
-"""Grader helper: compare an edited module with its pristine skeleton, allowing changes only in open regions.
+"""Grader helper (copied into grading dirs by `trial.add_grader_file`): compare an edited module with its
+pristine skeleton, allowing changes only in open regions (whole free classes or listed methods).
 
 `region_violations(edited_src, pristine_src, free)` returns a list of human-readable problems (empty = ok).
 `free` holds the names the agent was asked to write: "Class" (the whole class) or "Class.method".
