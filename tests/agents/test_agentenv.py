@@ -40,4 +40,6 @@ def test_no_interpreter_new_enough_is_a_setup_error(monkeypatch):
 def test_wrapped_agents_are_registered_and_use_the_meter():
     agents = discover()
     for name in ("openhands", "aide", "mini-swe-agent", "cli"):
-        assert agents[name].uses_model and agents[name].setup is not None, name
+        assert agents[name].uses_model, name
+    for name in ("openhands", "aide", "mini-swe-agent"):  # cli runs the user's own tool: nothing to build
+        assert agents[name].setup is not None, name
