@@ -10,7 +10,22 @@ from .errors import MldbError
 
 
 def _env_build(args) -> int:
-    venv = taskenv.ensure(progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    """Build the task environment and, with --agents, agents' own environments, all at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .agents import registry
+    names = [n for n in (args.agents or "").split(",") if n]
+    agents = registry.discover()
+    unknown = [n for n in names if n not in agents]
+    if unknown:
+        raise MldbError(f"unknown agent(s) {', '.join(unknown)}; known: {', '.join(sorted(agents))}")
+    with ThreadPoolExecutor(max_workers=1 + len(names)) as pool:
+        task_env = pool.submit(taskenv.ensure, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        builds = {n: pool.submit(agents[n].setup) for n in names if agents[n].setup is not None}
+        venv = task_env.result()
+        for name, build in builds.items():
+            build.result()
+            print(f"agent environment ready: {name}", file=sys.stderr)
     print(taskenv.python_of(venv))
     return 0
 
@@ -50,7 +65,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mldevbench", description="ML-Dev-Bench harness utilities")
     sub = p.add_subparsers(dest="command", required=True)
     env = sub.add_parser("env", help="the task environment").add_subparsers(dest="env_command", required=True)
-    env.add_parser("build", help="build (or reuse) the cached task environment; print its python").set_defaults(func=_env_build)
+    build = env.add_parser("build", help="build (or reuse) the cached task environment; print its python")
+    build.add_argument("--agents", metavar="A,B", help="also build these agents' environments (in parallel)")
+    build.set_defaults(func=_env_build)
     env.add_parser("path", help="print the task environment's python (without building)").set_defaults(func=_env_path)
     rep = sub.add_parser("report", help="print the summary table of a JSON report")
     rep.add_argument("results", help="a report written by --mldb-json")

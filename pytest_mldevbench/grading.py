@@ -152,8 +152,10 @@ class Grader:
         """Run tests in a fresh process with the grader's own configuration; count passes exactly."""
         run_dir = self._run_dir()
         ini, junit = run_dir / "grader.ini", run_dir / "junit.xml"
-        ini.write_text(GRADER_INI)
-        argv = ["python", "-m", "pytest", "-c", str(ini), "--rootdir", str(self.grading_dir), "--noconftest",
+        # the grading dir on sys.path only once pytest runs (pythonpath), never before it is imported (-P below)
+        ini.write_text(GRADER_INI + f"pythonpath = {self.grading_dir}\n")
+        # -P: the grading dir is not put on sys.path before pytest is imported (a pytest.py there would run instead)
+        argv = ["python", "-P", "-m", "pytest", "-c", str(ini), "--rootdir", str(self.grading_dir), "--noconftest",
                 "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "-rA", f"--junitxml={junit}", *files]
         # the grader's own configuration: no plugin of the environment loads unasked
         res = self.run_script(argv, timeout=timeout, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **(env or {})},
@@ -192,6 +194,15 @@ class Grader:
             raise GradingError(f"{script} failed (exit {res.returncode}): {res.stderr[-800:].strip()}")
         return data
 
+    def reference_python(self, script: str, *args: str, inputs: list[Path], timeout: float = 120,
+                         gpu: bool = False) -> dict:
+        """`run_hidden_python` for reference computations that involve nothing of the agent's (e.g. the
+        reference evaluation of a served checkpoint): the result is cached on this machine, keyed by the
+        script, its arguments and the bytes of `inputs` (files or folders), so it runs once, not per trial."""
+        from .refcache import cached
+        key_parts = [self.task.id, (self.hidden_dir / script).read_bytes(), *args, *inputs]
+        return cached(key_parts, lambda: self.run_hidden_python(script, *args, timeout=timeout, gpu=gpu))
+
     def add_grader_file(self, name: str, dest: str | None = None) -> Path:
         """Copy a standalone helper from pytest_mldevbench/graders/ into the grading dir (for hidden tests)."""
         source = Path(__file__).parent / "graders" / name
@@ -221,6 +232,14 @@ class Grader:
     def asset_reference(self, name: str) -> Path:
         """Grader-side copy of exactly the bytes served for asset `name` in this profile (read-only)."""
         return self.services.assets().reference(name)
+
+    def asset_meta(self, name: str) -> dict:
+        """Checksums of asset `name`'s served files and the values recorded when it was built."""
+        return self.services.assets().meta(name)
+
+    def asset_url(self, name: str) -> str:
+        """The URL this trial's sandbox fetches asset `name` from (the prompt's `{url:<name>}`)."""
+        return self.services.assets().placeholders(self.result.trial_id)[f"url:{name}"]
 
     def wandb_run(self, run_dir: Path) -> dict:
         """Config, summary and history of an offline W&B run, read by wandb's own tooling (task env)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 PASSED, FAILED, ERROR = "passed", "failed", "error"
 # Reasons a trial failed (the agent did not solve it).
 WRONG_RESULT, AGENT_CRASH, TIMEOUT, BUDGET = "wrong_result", "agent_crash", "timeout", "budget"
+OOM = "oom"  # the agent was killed for exceeding the task's memory limit (docker sandbox)
 RESULT_PROPERTY = "mldb.result"
 
 

@@ -66,14 +66,19 @@ class Services:
             self._meter = Meter.start(api_base=self.cfg.llm_api_base, prices_file=self.cfg.llm_prices)
         return self._meter
 
-    def assets(self):
+    def assets(self, task=None):
+        """The asset mirror; with `task` (a trial being prepared), that task's assets are built/found first.
+        Started with a task, it builds nothing else up front; started without one, every asset."""
         if self._assets is None:
             try:
                 from .assets import AssetService
             except ImportError as exc:
                 raise InfrastructureError(f"the asset mirror is not available: {exc}") from None
             self._assets = AssetService.start(profile=self.cfg.profile, cache_dir=taskenv.cache_root() / "assets",
-                                              task_python=str(self.task_python()))
+                                              task_python=str(self.task_python()),
+                                              assets=() if task is not None else None)
+        if task is not None:
+            self._assets.require_for(task)
         return self._assets
 
     def ready(self, agent: AgentSpec) -> None:

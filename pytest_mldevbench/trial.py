@@ -4,26 +4,26 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from . import gpus, taskenv, workspace
 from .agents import AgentContext, AgentSpec
 from .errors import InfrastructureError
 from .grading import Grader
 from .prompt import render
-from .results import (AGENT_CRASH, BUDGET, ERROR, FAILED, PASSED, TIMEOUT, WRONG_RESULT, Check, TrialResult,
+from .results import (AGENT_CRASH, BUDGET, ERROR, FAILED, OOM, PASSED, TIMEOUT, WRONG_RESULT, Check, TrialResult,
                       Usage)
 from .sandbox import SandboxSpec
 from .services import Services
 from .tasks import Task
 
-REASON_OF_STATUS = {"crash": AGENT_CRASH, "timeout": TIMEOUT, "budget": BUDGET}
-LIMIT_STATUSES = ("timeout", "budget")
+REASON_OF_STATUS = {"crash": AGENT_CRASH, "timeout": TIMEOUT, "budget": BUDGET, "oom": OOM}
+LIMIT_STATUSES = ("timeout", "budget", "oom")
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,10 @@ def dir_name(task_id: str, param: TrialParam) -> str:
 class Trial(Grader):
     """The object the `trial` fixture gives a validator; its grading API lives in `Grader`."""
 
-    def __init__(self, services: Services, task: Task, param: TrialParam, nodeid: str):
+    def __init__(self, services: Services, task: Task, param: TrialParam, nodeid: str,
+                 prepare_step: Callable[["Trial"], dict | None] | None = None):
         self.services = services
+        self._prepare_step = prepare_step
         self.cfg = services.cfg
         self.task = task
         self.param = param
@@ -93,8 +95,7 @@ class Trial(Grader):
 
     def prepare(self) -> None:
         for path in (self.out, self.scratch):
-            if path.exists():
-                shutil.rmtree(path)
+            workspace.remove_tree(path)
         self.out.mkdir(parents=True)
         self.agent_dir.mkdir()
         self.home.mkdir(parents=True)
@@ -107,12 +108,23 @@ class Trial(Grader):
         self._asset_env: dict[str, str] = {}
         self._asset_ro: list[Path] = []
         if self.task.assets or _uses_assets(self.task.prompt_template):
-            assets = self.services.assets()
+            assets = self.services.assets(self.task)
             values.update(assets.placeholders(self.result.trial_id))
             self._asset_env = assets.sandbox_env(self.result.trial_id, self.home)
             self._asset_ro = list(assets.sandbox_ro_paths())
         self.prompt = render(self.task.prompt_template, values, str(self.task.root / "prompt.md"))
         (self.out / "prompt.md").write_text(self.prompt, encoding="utf-8")
+        if self._prepare_step is not None:
+            self._run_prepare_step()
+
+    def _run_prepare_step(self) -> None:
+        """The validator's `prepare_workspace(trial)`: it may add files to the workspace (hashed again after it,
+        so they can be protected) and returns environment variables for the agent's and grader's sandboxes."""
+        extra = self._prepare_step(self) or {}
+        if not isinstance(extra, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in extra.items()):
+            raise TypeError(f"prepare_workspace of {self.task.id} must return a dict of str to str, got {extra!r}")
+        self._asset_env.update(extra)
+        self.protected_hashes = workspace.hash_protected(self.workspace, self.task.protected)
 
     def _trial_json(self, ctx: AgentContext) -> dict:
         llm = None
@@ -187,6 +199,8 @@ class Trial(Grader):
             status = "timeout"
         elif run.stopped or (usage is not None and usage.budget_exhausted):
             status = "budget"
+        elif run.oom:
+            status = "oom"
         elif run.returncode != 0:
             status = "crash"
         else:
@@ -221,7 +235,9 @@ class Trial(Grader):
         """The agent has stopped (its sandbox is gone): copy the workspace for grading."""
         self._grade_root.mkdir(parents=True, exist_ok=True)
         self.private.mkdir(exist_ok=True)
-        workspace.snapshot(self.workspace, self.snapshot)
+        refused = workspace.snapshot(self.workspace, self.snapshot)
+        if refused:  # over the size/entries/depth limits: nothing of it is graded, and the trial fails
+            self.check("workspace within the harness's limits", False, refused)
 
     # -- record -----------------------------------------------------------------------------------
     def finish(self, passed: bool, error: str | None, failure: str | None) -> TrialResult:
@@ -247,7 +263,7 @@ class Trial(Grader):
         self.out.mkdir(parents=True, exist_ok=True)
         r.write(self.out / "result.json")
         if not self.cfg.keep:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            workspace.remove_tree(self.scratch)
         return r
 
 
@@ -264,9 +280,10 @@ def _uses_assets(template: str) -> bool:
 
 
 def _read_json(path: Path) -> dict | None:
+    raw = workspace.read_limited(path, 1_000_000)  # the agent may make it a link to /dev/zero or a host file
     try:
-        data = json.loads(path.read_text(encoding="utf-8")[:1_000_000])
-    except (OSError, ValueError):
+        data = json.loads(raw.decode("utf-8")) if raw is not None else None
+    except ValueError:
         return None
     return data if isinstance(data, dict) else None
 

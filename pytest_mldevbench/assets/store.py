@@ -74,8 +74,12 @@ class Store:
         if asset.name not in self._keys:
             if self._libs is None:
                 self._libs = task_lib_versions(self.task_python)
-            h = hashlib.sha256(json.dumps([asset.name, asset.generator_seed, asset.files, self._libs]).encode())
-            for mod in sorted(set(asset.generator_modules) | {"common", "main"}):
+            # main.py only dispatches: its entry for this asset is keyed, not the whole file (adding an
+            # asset must not invalidate every other one)
+            from .smokegen.main import GENERATORS
+            h = hashlib.sha256(json.dumps([asset.name, asset.generator_seed, asset.files, self._libs,
+                                           GENERATORS.get(asset.name)]).encode())
+            for mod in sorted(set(asset.generator_modules) | {"common"}):
                 h.update((GEN_DIR / f"{mod}.py").read_bytes())
             for dep in asset.deps:
                 h.update(self.key(manifest.get(dep)).encode())
@@ -150,6 +154,7 @@ class Store:
         home = self.root / f"torch_home-{key}"
         if (home / ".complete").is_file():
             return home
+        self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / ".torch_home.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if (home / ".complete").is_file():

@@ -30,6 +30,7 @@ class RunResult:
     timed_out: bool
     stopped: bool            # stopped by `should_stop` (e.g. the budget ran out)
     wall_s: float
+    oom: bool = False         # killed for exceeding its memory limit (docker sandbox)
 
 
 class Sandbox:

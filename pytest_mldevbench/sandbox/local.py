@@ -19,6 +19,7 @@ from .base import Sandbox, SandboxSpec
 
 # What an agent sees of the machine (read-only). /run is left out: it may hold the Docker socket.
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/var", "/sys")
+MASK_BYTES = 16 * 2**20  # an empty directory laid over a hidden place
 
 
 class LocalSandbox(Sandbox):
@@ -33,12 +34,16 @@ class LocalSandbox(Sandbox):
         for top in SYSTEM_DIRS:
             if Path(top).exists():
                 argv += ["--ro-bind", top, top]
-        argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        # tmpfs lives in RAM: /tmp and /dev/shm get the task's memory budget, the masks below a token size
+        # (they only hold the mount points of what is re-exposed), so writing there cannot eat the host's RAM
+        tmp_size = str(int(max(spec.memory_gb, 1) * 2**30))
+        argv += ["--dev", "/dev", "--proc", "/proc", "--size", tmp_size, "--tmpfs", "/tmp",
+                 "--size", tmp_size, "--tmpfs", "/dev/shm"]
         if spec.env.get("CUDA_VISIBLE_DEVICES"):  # a GPU task: the NVIDIA device nodes, nothing else of /dev
             for node in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri/*")):
                 argv += ["--dev-bind", node, node]
         for path in _outermost(p for p in spec.hidden_paths if p.is_dir()):
-            argv += ["--tmpfs", str(path)]
+            argv += ["--size", str(MASK_BYTES), "--tmpfs", str(path)]
         for path in _unique(spec.ro_paths):
             if path.exists():
                 argv += ["--ro-bind", str(path), str(path)]
