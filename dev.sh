@@ -21,15 +21,21 @@ fi
 stamp=.venv/.mldb-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "dev.sh: installing the harness into .venv" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e . 2>&1 | grep -v '^WARNING: Location' >&2 || true
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[ray]' 2>&1 | grep -v '^WARNING: Location' >&2 || true
   .venv/bin/python -c "import pytest_mldevbench.plugin" && touch "$stamp"
 fi
-.venv/bin/mldevbench env build >/dev/null
-
 command=${1:-}
 shift || true
+# The tests also drive the heavy agents (OpenHands, AIDE, mini-swe-agent): build their environments
+# alongside the task environment, once (each is cached, keyed by its requirements).
+case "$command" in
+  test) .venv/bin/mldevbench env build --agents openhands,aide,mini-swe-agent >/dev/null ;;
+  *) .venv/bin/mldevbench env build >/dev/null ;;
+esac
 case "$command" in
   suite) exec .venv/bin/pytest cases --agent=oracle "$@" ;;
-  test)  exec .venv/bin/pytest tests -n 2 --dist worksteal "$@" ;;
+  test)  # the docker sandbox's tests need an engine and the sandbox image (tests/docker skip where neither can be had)
+         images/setup-docker.sh .venv/bin/python || echo "dev.sh: docker setup failed; tests/docker will say why" >&2
+         exec .venv/bin/pytest tests -n 2 --dist worksteal "$@" ;;
   *) echo "usage: ./dev.sh suite|test [pytest args]" >&2; exit 2 ;;
 esac
