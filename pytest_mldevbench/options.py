@@ -13,6 +13,7 @@ from . import gpus as gpu_mod
 from .tasks import PROFILES
 
 SANDBOXES = ("local", "docker")
+EXECUTORS = ("local", "ray")
 
 
 @dataclass
@@ -36,6 +37,8 @@ class RunConfig:
     llm_api_base: str | None = None
     llm_prices: Path | None = None
     agent_cmd: str | None = None
+    executor: str = "local"
+    ray_address: str | None = None
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -61,6 +64,10 @@ def add_options(parser: pytest.Parser) -> None:
                 help="compare with this report at the end; the exit status becomes the gate's verdict")
     g.addoption("--mldb-progress", default="30", metavar="SECONDS",
                 help="print a progress line at most every SECONDS while trials finish (0: off; default 30)")
+    g.addoption("--executor", default="local",
+                help="where trials run: local (this machine) | ray (tasks on a Ray cluster; default: local)")
+    g.addoption("--ray-address", default=None, metavar="ADDRESS",
+                help="with --executor ray: auto | host:port | ray://host:port (default: a new local Ray instance)")
     g.addoption("--llm-prices", default=None, help="JSON file registering prices of custom models with litellm")
     g.addoption("--agent-cmd", default=None,
                 help="command template of --agent=cli, e.g. 'claude -p {prompt_file}' (placeholders: "
@@ -118,6 +125,7 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
     agent_cmd = config.getoption("--agent-cmd")
     if "cli" in agents and not agent_cmd:
         raise pytest.UsageError("--agent=cli runs a command-line agent: give --agent-cmd='claude -p {prompt_file} ...'")
+    executor, ray_address = _executor(config)
     json_path = config.getoption("--mldb-json")
     scratch = Path(os.environ.get("MLDB_SCRATCH") or Path(tempfile.gettempdir()) / f"mldevbench-{os.getuid()}")
     return RunConfig(
@@ -129,5 +137,23 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
         resume=config.getoption("--mldb-resume"), keep=config.getoption("--mldb-keep"), gpus=gpus,
         gpu_all=config.getoption("--mldb-gpu-all"),
         llm_api_base=config.getoption("--llm-api-base"), llm_prices=Path(prices).absolute() if prices else None,
-        agent_cmd=agent_cmd,
+        agent_cmd=agent_cmd, executor=executor, ray_address=ray_address,
     )
+
+
+def _executor(config: pytest.Config) -> tuple[str, str | None]:
+    executor = config.getoption("--executor")
+    if executor not in EXECUTORS:
+        raise pytest.UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    address = config.getoption("--ray-address")
+    if address is not None and executor != "ray":
+        raise pytest.UsageError("--ray-address needs --executor ray")
+    if address is not None and not re.fullmatch(r"auto|(ray://)?[A-Za-z0-9_.-]+:\d{1,5}", address):
+        raise pytest.UsageError(f"--ray-address must be auto, host:port or ray://host:port, got {address!r}")
+    if executor == "ray":
+        if (getattr(config.option, "numprocesses", None) or 0) and not hasattr(config, "workerinput"):
+            raise pytest.UsageError("--executor ray runs trials on the cluster: drop -n (the controller awaits them)")
+        import importlib.util
+        if importlib.util.find_spec("ray") is None:
+            raise pytest.UsageError("--executor ray needs Ray: pip install 'pytest-mldevbench[ray]'")
+    return executor, address

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from . import hooks, options
+from . import executors, hooks, options
 from .agents import registry
 from .errors import InfrastructureError, MldbError, TaskError
 from .report import json_report, table
@@ -25,6 +25,8 @@ RESULTS = pytest.StashKey[dict]()
 TRIAL = pytest.StashKey[Trial]()
 REPLAYED = pytest.StashKey[TrialResult]()
 COLLECTOR = pytest.StashKey["Collector"]()
+EXECUTOR = pytest.StashKey["executors.LocalExecutor"]()
+REMOTE = pytest.StashKey[bool]()
 
 
 class TrialFailed(pytest.fail.Exception):
@@ -60,6 +62,8 @@ def pytest_configure(config):
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "mldevbench-collector")
+    config.stash[EXECUTOR] = executors.create(cfg, config.rootpath, executors.plugin_args(config.invocation_params.args),
+                                              finished=lambda path: _finished(path, cfg))
     if not _is_worker(config):
         _reports_configure(config, cfg)
 
@@ -117,7 +121,10 @@ def trial(request):
             request.node.stash[REPLAYED] = previous
             request.node.user_properties.extend(previous.properties())
             return previous
-    t = Trial(services, task, param, request.node.nodeid)
+    if config.stash[EXECUTOR].remote:
+        return _remote_trial(request, task, param)
+    t = Trial(services, task, param, request.node.nodeid,
+              prepare_step=getattr(request.module, "prepare_workspace", None))
     t._t_start = time.monotonic()
     request.node.stash[TRIAL] = t
     try:
@@ -126,6 +133,35 @@ def trial(request):
         raise infrastructure(exc) from exc
     t._t_graded = time.monotonic()
     return t
+
+
+def _remote_trial(request, task, param: TrialParam) -> TrialResult:
+    """--executor ray: the trial ran (and was graded) on a cluster node; replay its record, as --mldb-resume does."""
+    item = request.node
+    try:
+        record = item.config.stash[EXECUTOR].result(item)
+    except InfrastructureError:  # lost node(s) past the retry limit: recorded as an error by makereport
+        t = Trial(item.config.stash[SERVICES], task, param, item.nodeid)
+        t._t_start = time.monotonic()
+        item.stash[TRIAL] = t
+        raise
+    item.stash[REPLAYED] = record
+    item.stash[REMOTE] = True
+    item.user_properties.extend(record.properties())
+    if record.outcome == ERROR:
+        raise InfrastructureError(record.detail)
+    return record
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """--executor ray: submit every trial now, so they start as soon as the cluster has room."""
+    config = session.config
+    if EXECUTOR not in config.stash or config.option.collectonly or _is_worker(config):
+        return
+    if session.testsfailed and not config.option.continue_on_collection_errors:
+        return  # pytest will not run the items
+    config.stash[EXECUTOR].submit_all(session.items)
 
 
 def _finished(path: Path, cfg: options.RunConfig) -> TrialResult | None:
@@ -152,20 +188,28 @@ def pytest_runtest_call(item):
     result = yield
     replayed = item.stash.get(REPLAYED, None)
     if replayed is not None:
+        if replayed.outcome == FAILED and item.stash.get(REMOTE, False):
+            raise TrialFailed(_failure_message(replayed.checks, replayed.agent_status) or replayed.detail)
         if replayed.outcome == FAILED:
             raise TrialFailed(f"[resumed] {replayed.reason}: {replayed.detail}")
         return result
     t = item.stash.get(TRIAL, None)
     if t is not None:
-        failed = [c for c in t.checks if not c.ok]
-        limit = t.result.agent_status in LIMIT_STATUSES
-        if failed or not t.checks or limit:
-            lines = [f"{c.name}: {c.detail}" for c in failed] or ["no checks recorded"]
-            if limit:
-                lines.insert(0, f"the agent was stopped by the harness ({t.result.agent_status} limit)")
-            raise TrialFailed(f"{len(failed)}/{len(t.checks)} checks failed (agent status: "
-                              f"{t.result.agent_status})\n  " + "\n  ".join(lines))
+        message = _failure_message(t.checks, t.result.agent_status)
+        if message:
+            raise TrialFailed(message)
     return result
+
+
+def _failure_message(checks, agent_status) -> str:
+    failed = [c for c in checks if not c.ok]
+    limit = agent_status in LIMIT_STATUSES
+    if not (failed or not checks or limit):
+        return ""
+    lines = [f"{c.name}: {c.detail}" for c in failed] or ["no checks recorded"]
+    if limit:
+        lines.insert(0, f"the agent was stopped by the harness ({agent_status} limit)")
+    return (f"{len(failed)}/{len(checks)} checks failed (agent status: {agent_status})\n  " + "\n  ".join(lines))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -207,6 +251,8 @@ def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if SERVICES in config.stash:
         config.stash[SERVICES].stop()
+    if EXECUTOR in config.stash:
+        config.stash[EXECUTOR].shutdown()
     if _is_worker(config) or CFG not in config.stash:
         return
     trials = list(config.stash[COLLECTOR].trials.values())

@@ -1,0 +1,13 @@
+"""Checks the sum the oracle computed (the expected value in closed form over the period 7)."""
+N = 15_000_000
+
+
+def _expected(n: int) -> int:
+    period = [i * i % 7 for i in range(7)]
+    return sum(period) * (n // 7) + sum(period[: n % 7])
+
+
+def test_cpu_burn(trial):
+    path = trial.snapshot / "sum.txt"
+    got = path.read_text().strip() if path.is_file() else ""
+    trial.check("sum.txt is right", got == str(_expected(N)), f"got {got!r}")
