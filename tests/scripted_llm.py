@@ -25,9 +25,26 @@ A reply is a dict (so a script can also be a JSON file):
 Anthropic shape reports ``input_tokens`` without the cached and cache-creation parts, as Anthropic
 does. Usage defaults to 100 prompt and 20 completion tokens.
 
+Routes: one server for several agents and tasks in one session. ``ScriptedLLM(routes=[...])`` (or
+``load_routes(path)`` for a JSON file such as ``tests/scripted_llm/routes.json``) picks each request's
+script from the request itself, first matching route wins:
+
+    {"name": "openhands_hello_world",
+     "script": "openhands_hello_world.json",   # a file next to the routes file, or the list inline
+     "tools": ["terminal", "file_editor"],     # these tool names are all offered in the request
+     "text": ["Hello, World!"],                # these strings all occur in the conversation's opening
+     "per_trial": "working directory is `([^`]+)`"}   # optional, see below
+
+A route without ``per_trial`` replays its script once per conversation (as above). With ``per_trial``
+every request of a trial continues one reply sequence, whatever conversation it belongs to (AIDE asks
+its code and feedback models in fresh single-turn conversations): the regex's first group, searched in
+the opening, names the trial (e.g. its workspace path). A request no route matches is answered 400 and
+recorded in ``server.unrouted``; ``server.served_by_route[name]`` lists the replies a route sent.
+
 Command line (for end-to-end runs through the harness):
 
     python tests/scripted_llm.py SCRIPT.json [--port-file PATH] [--single]
+    python tests/scripted_llm.py --routes ROUTES.json [--port-file PATH]
 
 prints ``http://127.0.0.1:PORT/v1`` and serves until killed.
 """
@@ -35,12 +52,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_USAGE = {"prompt_tokens": 100, "completion_tokens": 20, "cached_tokens": 0,
@@ -63,16 +82,70 @@ def tool_reply(name: str, arguments: dict, content: str | None = None, **usage: 
             "usage": {**DEFAULT_USAGE, **usage}}
 
 
-class ScriptedLLM:
-    """Serve `script` on an ephemeral loopback port; use as a context manager or start()/stop()."""
+@dataclass
+class Route:
+    """Which requests a script answers (see the module docstring)."""
+    name: str
+    script: list[dict]
+    tools: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    per_trial: str | None = None
 
-    def __init__(self, script: list[dict], model_name: str = "scripted",
-                 per_conversation: bool = False):
-        self.script = list(script)
+    def matches(self, tool_names: set[str], opening: str) -> bool:
+        return set(self.tools) <= tool_names and all(t in opening for t in self.text)
+
+    def trial_of(self, opening: str) -> str:
+        found = re.search(self.per_trial or "", opening)
+        if found is None:
+            raise ValueError(f"route {self.name}: per_trial pattern {self.per_trial!r} not in the request")
+        return found.group(1) if found.re.groups else found.group(0)
+
+
+def load_routes(path: Path) -> list[Route]:
+    """Routes from a JSON list; a route's "script" may name a JSON file next to `path`."""
+    routes = []
+    for entry in json.loads(Path(path).read_text()):
+        script = entry["script"]
+        if isinstance(script, str):
+            script = json.loads((Path(path).parent / script).read_text())
+        routes.append(Route(name=entry["name"], script=script, tools=entry.get("tools", []),
+                            text=entry.get("text", []), per_trial=entry.get("per_trial")))
+    return routes
+
+
+def _text(content: Any) -> str:
+    """The text of a message content (a string, or a list of parts) or a system field."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(_text(p.get("text", "") if isinstance(p, dict) else p) for p in content)
+    return "" if content is None else str(content)
+
+
+def _tool_names(body: dict) -> set[str]:
+    names = set()
+    for tool in body.get("tools") or []:
+        fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        if fn.get("name"):
+            names.add(fn["name"])
+    return names
+
+
+class ScriptedLLM:
+    """Serve `script` (or `routes`) on an ephemeral loopback port; a context manager or start()/stop()."""
+
+    def __init__(self, script: list[dict] | None = None, model_name: str = "scripted",
+                 per_conversation: bool = False, routes: list[Route] | None = None):
+        if (script is None) == (routes is None):
+            raise ValueError("give a script or routes")
+        self.script = list(script or [])
+        self.routes = list(routes or [])
         self.model_name = model_name
-        self.per_conversation = per_conversation
+        self.per_conversation = per_conversation or bool(routes)
         self.requests: list[dict[str, Any]] = []
         self.served: list[dict] = []   # replies actually sent (error replies excluded)
+        self.served_by_route: dict[str, list[dict]] = {r.name: [] for r in self.routes}
+        self.unrouted: list[dict] = []  # request bodies no route matched
         self._lock = threading.Lock()
         self._cursors: dict[str, int] = {}
         self._httpd: ThreadingHTTPServer | None = None
@@ -116,30 +189,59 @@ class ScriptedLLM:
         return f"http://127.0.0.1:{self.port}"
 
     # script --------------------------------------------------------------------------------
-    def _conversation(self, body: dict) -> str:
+    def _conversation(self, body: dict, route: Route | None) -> str:
         if not self.per_conversation:
             return ""
         messages = body.get("messages") or []
         first_reply = next((i for i, m in enumerate(messages) if m.get("role") == "assistant"),
                            None)
         opening = messages[:first_reply]  # what came before the model's first turn
-        key = json.dumps([body.get("system"), opening], sort_keys=True, default=str)
+        if route is not None and route.per_trial:
+            return json.dumps(["trial", route.name, route.trial_of(_opening_text(body))])
+        key = json.dumps([route and route.name, body.get("system"), opening], sort_keys=True,
+                         default=str)
         if first_reply is None:
             self._cursors.pop(key, None)  # a new conversation replays from the start
         return key
 
-    def _take(self, path: str, headers: dict, body: dict) -> dict | None:
+    def _route(self, body: dict) -> Route | None:
+        names, opening = _tool_names(body), _opening_text(body)
+        return next((r for r in self.routes if r.matches(names, opening)), None)
+
+    def _take(self, path: str, headers: dict, body: dict) -> tuple[dict | None, str]:
+        """The reply to send, or None and why not."""
         with self._lock:
-            self.requests.append({"path": path, "headers": headers, "body": body})
-            key = self._conversation(body)
+            route = self._route(body) if self.routes else None
+            self.requests.append({"path": path, "headers": headers, "body": body,
+                                  "route": route and route.name})
+            if self.routes and route is None:
+                self.unrouted.append(body)
+                return None, "scripted LLM: no route matches this request"
+            try:
+                key = self._conversation(body, route)
+            except ValueError as exc:
+                return None, f"scripted LLM: {exc}"
+            script = route.script if route is not None else self.script
             n = self._cursors.get(key, 0)
-            if n >= len(self.script):
-                return None
-            reply = self.script[n]
+            if n >= len(script):
+                return None, "scripted LLM: script exhausted"
+            reply = script[n]
             self._cursors[key] = n + 1
             if "error" not in reply:
                 self.served.append(reply)
-            return reply
+                if route is not None:
+                    self.served_by_route[route.name].append(reply)
+            return reply, ""
+
+
+def _opening_text(body: dict) -> str:
+    """System prompt and messages before the model's first turn, as plain text."""
+    parts = [_text(body.get("system"))]
+    for m in body.get("messages") or []:
+        if m.get("role") == "assistant":
+            break
+        parts.append(_text(m.get("content")))
+    return "\n".join(parts)
 
 
 def _openai_message(reply: dict) -> dict:
@@ -236,10 +338,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = self.llm._take(path, headers, body)
+        reply, why = self.llm._take(path, headers, body)
         if reply is None:
-            self._send_json(400, {"error": {"message": "scripted LLM: script exhausted",
-                                            "type": "invalid_request_error"}})
+            self._send_json(400, {"error": {"message": why, "type": "invalid_request_error"}})
             return
         time.sleep(reply.get("delay_s", 0))
         if "error" in reply:
@@ -283,13 +384,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("script", type=Path, help="JSON list of replies")
+    ap.add_argument("script", type=Path, nargs="?", help="JSON list of replies")
+    ap.add_argument("--routes", type=Path, help="JSON list of routes (instead of one script)")
     ap.add_argument("--port-file", type=Path, help="write the port here once listening")
     ap.add_argument("--single", action="store_true",
                     help="one script for all requests instead of one per conversation")
     args = ap.parse_args(argv)
-    server = ScriptedLLM(json.loads(args.script.read_text()),
-                         per_conversation=not args.single).start()
+    if (args.script is None) == (args.routes is None):
+        ap.error("give SCRIPT.json or --routes ROUTES.json")
+    if args.routes:
+        server = ScriptedLLM(routes=load_routes(args.routes)).start()
+    else:
+        server = ScriptedLLM(json.loads(args.script.read_text()),
+                             per_conversation=not args.single).start()
     if args.port_file:
         args.port_file.write_text(str(server.port))
     print(server.base_url, flush=True)

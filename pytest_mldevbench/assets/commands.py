@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -18,7 +19,8 @@ def add_subcommands(subparsers) -> None:
     f.add_argument("--cache-dir", type=Path, default=None)
     f.add_argument("--only", nargs="*", default=None, help="asset names (default: all)")
     f.add_argument("--source-prefix", default=None,
-                   help="replace the scheme+host of every real URL by this prefix (an internal mirror)")
+                   help="fetch https://HOST/PATH from PREFIX/HOST/PATH instead (an internal mirror; "
+                        "default: $MLDB_ASSETS_SOURCE_PREFIX)")
     f.set_defaults(func=_fetch)
     v = sub.add_parser("verify", help="report which assets are present and intact")
     v.add_argument("--profile", choices=["smoke", "full"], default="full")
@@ -26,30 +28,28 @@ def add_subcommands(subparsers) -> None:
     v.set_defaults(func=_verify)
 
 
-def _rewrite(prefix: str | None):
-    if not prefix:
-        return None
-    from urllib.parse import urlsplit
-
-    def rewrite(url: str) -> str:
-        parts = urlsplit(url)
-        return prefix.rstrip("/") + "/" + parts.netloc + parts.path
-    return rewrite
-
-
 def _fetch(args: argparse.Namespace) -> int:
+    from .store import AssetBuildError
     cache = args.cache_dir or _default_cache()
-    if args.profile == "smoke":
-        from . import manifest
-        from .store import Store
-        store = Store(cache, "smoke", _task_python())
-        for asset in manifest.order():
-            if not args.only or asset.name in args.only:
-                store.ensure(asset, log=print)
-                print(f"{asset.name:32s} ok")
-        return 0
-    from .fetch import fetch
-    results = fetch(cache, args.only, _rewrite(args.source_prefix))
+    try:
+        if args.profile == "smoke":
+            from . import manifest
+            from .store import Store
+            names = args.only or [a.name for a in manifest.order()]
+            store = Store(cache, "smoke", _task_python())
+            for name in names:
+                store.ensure(manifest.get(name), log=print)
+                print(f"{name:32s} ok")
+            return 0
+        from .fetch import default_source_map, fetch, prefix_rewriter
+        rewrite = prefix_rewriter(args.source_prefix) if args.source_prefix else default_source_map()
+        results = fetch(cache, args.only, rewrite)
+    except (AssetBuildError, KeyError, ValueError) as exc:
+        for name, status in getattr(exc, "results", {}).items():
+            print(f"{name:32s} {status}")
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"mldevbench assets fetch: {message}", file=sys.stderr)
+        return 1
     for name, status in results.items():
         print(f"{name:32s} {status}")
     return 0

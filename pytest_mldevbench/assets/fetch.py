@@ -2,11 +2,14 @@
 
 Known checksums (torchvision's MD5s, torch.hub's SHA-256 prefixes) are enforced. Sources without a published
 checksum (Imagenette, BoolQ, Hugging Face files) are recorded on first download (trust on first use) and
-verified against that record afterwards. `source_map` rewrites a real URL before download (tests point it
-at a local mirror; users may point it at an internal mirror).
+verified against that record afterwards. `source_map` rewrites a real URL before download. Users behind a
+corporate mirror set `MLDB_ASSETS_SOURCE_PREFIX` (or `--source-prefix`): `https://host/path` is then
+fetched from `<prefix>/host/path`, for the command and for the harness's lazy fetches alike.
 """
 from __future__ import annotations
 
+import fcntl
+import http.client
 import json
 import os
 import shutil
@@ -15,10 +18,33 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Callable
+from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from . import manifest
 from .manifest import HF, Asset
 from .store import AssetBuildError, Store, describe_files, file_digests
+
+
+SOURCE_PREFIX_ENV = "MLDB_ASSETS_SOURCE_PREFIX"
+
+
+def prefix_rewriter(prefix: str | None) -> Callable[[str], str] | None:
+    """`https://host/path?q` -> `<prefix>/host/path?q` (an internal mirror laid out by host); None: no rewrite."""
+    if not prefix:
+        return None
+    if not prefix.startswith(("http://", "https://", "file:")):
+        raise ValueError(f"asset source prefix must be an http(s) URL, got {prefix!r}")
+
+    def rewrite(url: str) -> str:
+        parts = urlsplit(url)
+        return prefix.rstrip("/") + "/" + parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
+    return rewrite
+
+
+def default_source_map() -> Callable[[str], str] | None:
+    """The rewrite `MLDB_ASSETS_SOURCE_PREFIX` asks for, if set."""
+    return prefix_rewriter(os.environ.get(SOURCE_PREFIX_ENV))
 
 
 def source_urls(asset: Asset) -> dict[str, str]:
@@ -78,9 +104,18 @@ def check(expected: str, digests: dict) -> bool:
 
 def fetch(cache_dir: Path, names: list[str] | None = None, source_map: Callable[[str], str] | None = None,
           progress: bool = True, log=print) -> dict[str, str]:
-    """Download and verify full-profile assets; returns {asset: "ok" | "present" | "skipped: ..."}."""
+    """Download and verify full-profile assets; returns {asset: "ok" | "present" | "skipped: ..."}.
+
+    `source_map` defaults to the `MLDB_ASSETS_SOURCE_PREFIX` rewrite. Every asset is tried; if any failed
+    (download error or checksum mismatch) AssetBuildError lists them after the others were fetched.
+    One download per machine: a per-asset file lock, the cache entry appears atomically when verified."""
+    if source_map is None:
+        source_map = default_source_map()
+    unknown = [n for n in names or [] if n not in manifest.BY_NAME]
+    if unknown:
+        raise AssetBuildError(f"unknown asset(s) {', '.join(unknown)}; known: {', '.join(sorted(manifest.BY_NAME))}")
     store = Store(Path(cache_dir), "full")
-    results = {}
+    results, failed = {}, []
     for asset in manifest.order():
         if names and asset.name not in names:
             continue
@@ -92,24 +127,48 @@ def fetch(cache_dir: Path, names: list[str] | None = None, source_map: Callable[
             results[asset.name] = "present"
             continue
         target = store.asset_dir(asset)
-        tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        log(f"fetching {asset.name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.parent / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if store.present(asset):  # another process fetched it while we waited
+                results[asset.name] = "present"
+                continue
+            try:
+                _fetch_one(asset, urls, target, source_map, progress, log)
+            except (AssetBuildError, URLError, OSError, ValueError, http.client.HTTPException) as exc:
+                reason = (str(exc) if isinstance(exc, AssetBuildError) else
+                          f"{type(exc).__name__}: {getattr(exc, 'reason', None) or exc}")
+                failed.append(f"{asset.name}: {reason}")
+                results[asset.name] = f"failed: {reason}"
+                continue
+        results[asset.name] = "ok"
+    if failed:
+        error = AssetBuildError("; ".join(failed))
+        error.results = results
+        raise error
+    return results
+
+
+def _fetch_one(asset: Asset, urls: dict[str, str], target: Path, source_map, progress: bool, log) -> None:
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    log(f"fetching {asset.name}")
+    try:
         for f, url in urls.items():
             download(source_map(url) if source_map else url, tmp / "files" / f, progress)
         files = describe_files(tmp / "files")
         bad = [f for f, exp in asset.real_checksums.items() if not check(exp, files[f])]
         if bad:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise AssetBuildError(f"{asset.name}: checksum mismatch for {bad} (expected {asset.real_checksums})")
+            raise AssetBuildError(f"checksum mismatch for {', '.join(bad)} (expected "
+                                  f"{', '.join(asset.real_checksums[f] for f in bad)}, got md5 "
+                                  f"{', '.join(files[f]['md5'] for f in bad)})")
         meta = {"asset": asset.name, "profile": "full", "key": "real", "sources": urls, "files": files,
                 "verified_against": asset.real_checksums or "trust on first use", "fetched_at": time.time(),
                 "recorded": {}}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)
-        results[asset.name] = "ok"
-    return results
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def verify(cache_dir: Path, profile: str) -> dict[str, str]:

@@ -69,8 +69,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
 
-    def __init__(self, routes: Routes, log: AccessLog):
-        self.routes, self.log = routes, log
+    def __init__(self, routes: Routes, log: AccessLog, on_miss=None):
+        self.routes, self.log, self.on_miss = routes, log, on_miss
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
@@ -100,6 +100,11 @@ class _Handler(BaseHTTPRequestHandler):
                        "status": 0, "bytes": 0}
         self.server.log.add(trial, self._entry)
         try:
+            if self.server.on_miss is not None:
+                try:
+                    self.server.on_miss(rest)  # an asset nobody asked for is built on first request
+                except Exception as exc:  # noqa: BLE001 - answered as a server error, not a crash
+                    return self._error(500, f"asset build failed: {str(exc).splitlines()[0][:300]}")
             self._route(rest, query, head)
         except (BrokenPipeError, ConnectionResetError):
             pass
@@ -258,9 +263,10 @@ class _Handler(BaseHTTPRequestHandler):
 class Mirror:
     """The HTTP server in a daemon thread on 127.0.0.1:<ephemeral port>."""
 
-    def __init__(self, routes: Routes):
+    def __init__(self, routes: Routes, on_miss=None):
+        """`on_miss(path)` (optional) runs before each request is routed: it may add the route (set_routes)."""
         self.log = AccessLog()
-        self._server = _Server(routes, self.log)
+        self._server = _Server(routes, self.log, on_miss)
         self.port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="mldevbench-mirror", daemon=True)
@@ -269,6 +275,10 @@ class Mirror:
     @property
     def routes(self) -> Routes:
         return self._server.routes
+
+    def set_routes(self, routes: Routes) -> None:
+        """Replace the routing table (one assignment: a request sees the old table or the new one)."""
+        self._server.routes = routes
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -1,9 +1,18 @@
-"""AssetService: builds (smoke) or finds (full) every asset, serves them on loopback, hands out per-trial URLs."""
+"""AssetService: serves assets on loopback and hands out per-trial URLs; builds (smoke) or finds (full) each
+asset only when a task needs it.
+
+`Services.assets(task)` asks for the task's assets (`task_assets`: task.toml `assets = [...]` and the
+prompt's `{url:NAME}` placeholders) before the trial's placeholders are rendered; the grader's
+`reference`/`meta` ask for theirs. Each asset is generated once per machine (Store: per-asset file lock,
+cache keyed by generator version); a request for an asset nobody asked for is built on first request.
+"""
 from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
+from typing import Iterable
 
 from . import manifest
 from .manifest import MISSING_PATH, Asset
@@ -11,6 +20,7 @@ from .mirror import HfRepo, Mirror, Routes
 from .store import Store
 
 TV_MIRROR_ENV = "MLDB_TORCHVISION_MIRROR"  # read by taskenv_site/mldevbench_tv_mirror.py
+_URL_PLACEHOLDER = re.compile(r"\{url:([^}]+)\}")
 
 
 def _default_task_python() -> str:
@@ -26,32 +36,95 @@ def _trial_component(trial_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-]", "_", trial_id) or "_"
 
 
-class AssetService:
-    """One per process; see `start`."""
+def task_assets(task) -> list[str]:
+    """Names of the assets a task needs: task.toml `assets` and the prompt's `{url:NAME}` placeholders."""
+    names = list(getattr(task, "assets", ()) or ())
+    names += _URL_PLACEHOLDER.findall(getattr(task, "prompt_template", "") or "")
+    return list(dict.fromkeys(names))
 
-    def __init__(self, profile: str, store: Store, mirror: Mirror, torch_home: Path):
-        self.profile, self.store, self.mirror, self.torch_home = profile, store, mirror, torch_home
+
+class AssetService:
+    """One per process; see `start` and `require`."""
+
+    def __init__(self, profile: str, store: Store, log=None):
+        self.profile, self.store, self._log = profile, store, log
+        self._lock = threading.RLock()
+        self._ready: dict[str, Asset] = {}     # served (or, for missing/absent ones, settled)
+        self._absent: set[str] = set()         # full: not in the cache, answered 404
+        self._extra_files: dict[str, Path] = {}
+        self.torch_home = store.torch_home([])
+        self.mirror = Mirror(build_routes(store, []), on_miss=self._on_miss)
 
     @classmethod
     def start(cls, profile: str = "smoke", cache_dir: Path | None = None, task_python: str | None = None,
-              log=None) -> "AssetService":
-        """Generate missing smoke assets (cached by generator version) or check the full cache, then serve."""
+              log=None, assets: Iterable[str] | None = None) -> "AssetService":
+        """Start the mirror and make `assets` available (names; None: every asset of the manifest).
+
+        Smoke assets are generated if missing (cached by generator version); full ones are taken from the
+        cache `mldevbench assets fetch` fills, else downloaded now (a failure leaves them answering 404).
+        The harness passes `assets=()` and asks per task (`require_for`)."""
         if profile not in ("smoke", "full"):
             raise ValueError(f"unknown asset profile {profile!r}")
         if cache_dir is None:
             from ..taskenv import cache_root
             cache_dir = cache_root() / "assets"
         store = Store(Path(cache_dir), profile, task_python or (_default_task_python() if profile == "smoke" else None))
-        assets = manifest.order()
-        if profile == "full":  # serve what `mldevbench assets fetch` put there; the rest answers 404
-            missing = [a.name for a in assets if a.kind != "missing" and not store.present(a)]
-            if missing and log:
-                log(f"mldevbench assets: not in the full cache (run `mldevbench assets fetch`): {', '.join(missing)}")
-            assets = [a for a in assets if a.name not in missing]
-        for asset in assets:
-            store.ensure(asset, log)
-        torch_home = store.torch_home(assets)
-        return cls(profile, store, Mirror(build_routes(store, assets)), torch_home)
+        service = cls(profile, store, log)
+        service.require([a.name for a in manifest.order()] if assets is None else assets)
+        return service
+
+    def require(self, names: Iterable[str]) -> None:
+        """Build (smoke) or find (full) the named assets if not done yet, and serve them."""
+        wanted = [manifest.get(n) for n in names]  # unknown names: KeyError listing the known ones
+        with self._lock:
+            todo = [a for a in wanted if a.name not in self._ready]
+            if not todo:
+                return
+            for asset in todo:
+                if self.profile == "full" and asset.kind != "missing" and not self.store.present(asset):
+                    self._fetch(asset)
+                else:
+                    self.store.ensure(asset, self._log)
+                self._ready[asset.name] = asset
+            served = self.served_assets()
+            weights = [a for a in served if a.kind == "torch_weights"]
+            if any(a.kind == "torch_weights" for a in todo):
+                self.torch_home = self.store.torch_home(weights)
+            routes = build_routes(self.store, served)
+            routes.files.update(self._extra_files)
+            self.mirror.set_routes(routes)
+
+    def _fetch(self, asset: Asset) -> None:
+        """full: download a missing asset from its real source (or the MLDB_ASSETS_SOURCE_PREFIX mirror);
+        if that fails it answers 404 and the grader's reference() says how to fetch it."""
+        from .fetch import fetch, source_urls
+        from .store import AssetBuildError
+        why = "it has no real source"
+        if source_urls(asset):
+            try:
+                fetch(self.store.root.parent, [asset.name], progress=False, log=self._log or (lambda m: None))
+                return
+            except AssetBuildError as exc:
+                why = str(exc)
+        self._absent.add(asset.name)
+        if self._log:
+            self._log(f"mldevbench assets: {asset.name} is not in the full cache and cannot be fetched ({why}); "
+                      "it answers 404 (run `mldevbench assets fetch --profile full`)")
+
+    def require_for(self, task) -> None:
+        """Make the assets a task needs available (see `task_assets`)."""
+        self.require(task_assets(task))
+
+    def served_assets(self) -> list[Asset]:
+        return [a for a in manifest.order() if a.name in self._ready and a.name not in self._absent]
+
+    def _on_miss(self, rest: str) -> bool:
+        """The mirror found no route for `rest`: build the asset it names if nobody asked for it yet."""
+        name = _asset_of_path(rest)
+        if name is None or name in self._ready:
+            return False
+        self.require([name])
+        return True
 
     # ---- what the core asks for
     def base_url(self, trial_id: str) -> str:
@@ -100,23 +173,55 @@ class AssetService:
         asset = manifest.get(name)
         if asset.kind == "missing":
             raise KeyError(f"asset {name!r} has no bytes")
+        self._settle(asset)
         return self.store.files_dir(asset)
 
     def meta(self, name: str) -> dict:
         """Checksums of the served files and the values recorded when the asset was built."""
-        return self.store.meta(manifest.get(name))
+        asset = manifest.get(name)
+        self._settle(asset)
+        return self.store.meta(asset)
+
+    def _settle(self, asset: Asset) -> None:
+        self.require([asset.name])
+        if asset.name in self._absent:  # full profile, not fetched
+            self.store.ensure(asset)  # raises the clear "run mldevbench assets fetch" error
 
     def access_log(self, trial_id: str) -> list[dict]:
         return self.mirror.log.get(_trial_component(trial_id))
 
     def serve_directory(self, name: str, path: Path) -> None:
         """Also serve every file under `path` at `{assets_url}/<name>/<relative path>` (task bundles)."""
-        for p in sorted(Path(path).rglob("*")):
-            if p.is_file():
-                self.mirror.routes.files[f"{name}/{p.relative_to(path).as_posix()}"] = p
+        with self._lock:
+            for p in sorted(Path(path).rglob("*")):
+                if p.is_file():
+                    rel = f"{name}/{p.relative_to(path).as_posix()}"
+                    self._extra_files[rel] = self.mirror.routes.files[rel] = p
 
     def stop(self) -> None:
         self.mirror.stop()
+
+
+def _asset_of_path(rest: str) -> str | None:
+    """The manifest asset a mirror path (after /t/<trial>/) belongs to, if any."""
+    rest = rest.strip("/")
+    if rest.startswith("hf/"):
+        tail = rest[3:]
+        if tail.startswith("api/models/"):
+            tail = tail[len("api/models/"):]
+        hits = [a for a in manifest.ASSETS if a.kind == "hf" and a.hf_published
+                and (tail == a.repo_id or tail.startswith(a.repo_id + "/"))]
+        return max(hits, key=lambda a: len(a.repo_id)).name if hits else None
+    head, _, tail = rest.partition("/")
+    if head == "torchvision":
+        if tail == "checksums.json":
+            return None
+        hits = [a for a in manifest.ASSETS if a.kind == "torchvision" and tail in a.files]
+    elif head in manifest.BY_NAME and tail:
+        hits = [manifest.BY_NAME[head]] if manifest.BY_NAME[head].kind in ("archive", "torchvision") else []
+    else:
+        hits = [a for a in manifest.ASSETS if a.kind in ("archive", "torchvision") and rest in a.files]
+    return hits[0].name if len(hits) == 1 else None
 
 
 def build_routes(store: Store, assets: list[Asset]) -> Routes:

@@ -1,7 +1,9 @@
-"""OpenHands, AIDE, mini-swe-agent and cli solve cases against the scripted LLM, through the meter.
+"""OpenHands, AIDE, mini-swe-agent, ReAct and cli solve cases against the scripted LLM, through the meter.
 
 Each run goes through the harness (a pytest subprocess), the meter (real HTTP) and the scripted server;
-the report's tokens and cost must equal the script's totals exactly.
+the report's tokens and cost must equal the script's totals exactly. The model agents share one pytest
+session and one scripted server, which picks each request's script from the request
+(tests/scripted_llm/routes.json): the issue's "done when" command.
 """
 from __future__ import annotations
 
@@ -11,11 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.scripted_llm import ScriptedLLM
+from tests.scripted_llm import ScriptedLLM, load_routes
 from tests.test_react_e2e import SCRIPTS, totals
 
 HELLO = "cases/extras/hello_world"
 NAN = "cases/debugging/nan_loss_debug"
+ROUTES = SCRIPTS / "routes.json"
+# every agent's model calls on hello_world fit in 4 (OpenHands asks once more after auto-continue; AIDE
+# does max_steps // 2 search steps of a code call and a feedback call each)
+HELLO_MAX_STEPS = 4
+NAN_MAX_STEPS = 5
 
 
 @pytest.fixture
@@ -30,6 +37,14 @@ def scripted():
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture
+def routed():
+    """One scripted server for every agent and task (routes.json)."""
+    server = ScriptedLLM(routes=load_routes(ROUTES)).start()
+    yield server
+    server.stop()
 
 
 def run_agent(bench, server: ScriptedLLM, agent: str, case: str, *extra: str):
@@ -54,31 +69,52 @@ def assert_metered_exactly(run, agent: str, script: list[dict]) -> dict:
     return trial
 
 
-@pytest.mark.parametrize("agent, prefix, case", [
-    ("mini-swe-agent", "mini_swe_agent", HELLO), ("mini-swe-agent", "mini_swe_agent", NAN),
-    ("openhands", "openhands", HELLO), ("openhands", "openhands", NAN),
-])
-def test_agent_solves_through_the_meter_with_exact_costs(bench, scripted, agent_ready, agent, prefix, case):
-    agent_ready(agent)
-    server, script = scripted(f"{prefix}_{Path(case).name}")
-    trial = assert_metered_exactly(run_agent(bench, server, agent, case), agent, script)
+def assert_session(run, server: ScriptedLLM, case: str, agents: dict[str, str]) -> dict[str, dict]:
+    """Every agent passed `case` with the exact totals of its route's script, and used all of it."""
+    assert not server.unrouted, f"requests no route matched: {str(server.unrouted[0])[:2000]}"
+    routes = {r.name: r for r in server.routes}
+    task = Path(case).name
+    trials = {}
+    for agent, prefix in agents.items():
+        route = routes[f"{prefix}_{task}"]
+        trials[agent] = assert_metered_exactly(run, agent, route.script)
+        assert len(server.served_by_route[route.name]) == len(route.script), f"{agent}: replies left unused"
+    assert run.returncode == 0, run.output[-4000:]
+    return trials
+
+
+def assert_trajectory_saved(trial: dict) -> None:
     artifacts = Path(trial["artifacts_dir"]) / "agent" / "artifacts"
     assert list(artifacts.rglob("trajectory.json*")), "the agent's trajectory is saved with the artifacts"
-    assert len(server.served) == len(script), "every scripted reply was used"
 
 
-def test_aide_runs_its_best_solution_with_the_task_environment(bench, scripted, agent_ready):
-    agent_ready("aide")
-    # every AIDE call is a fresh single-turn conversation: one script for the whole trial, in order
-    server, script = scripted("aide_hello_world", per_conversation=False)
-    # one AIDE step = a code call and a review call; --max-steps caps model calls
-    run = run_agent(bench, server, "aide", HELLO, "--max-steps=2")
-    trial = assert_metered_exactly(run, "aide", script)
-    artifacts = Path(trial["artifacts_dir"]) / "agent" / "artifacts"
+def test_all_agents_solve_hello_world_in_one_session(bench, routed, agent_ready):
+    """`pytest cases/extras/hello_world --agent=openhands,aide,mini-swe-agent,react --model=<scripted>`."""
+    agents = {"openhands": "openhands", "aide": "aide", "mini-swe-agent": "mini_swe_agent", "react": "react"}
+    for agent in agents:
+        agent_ready(agent)
+    run = run_agent(bench, routed, ",".join(agents), HELLO, f"--max-steps={HELLO_MAX_STEPS}")
+    trials = assert_session(run, routed, HELLO, agents)
+    for agent in ("openhands", "mini-swe-agent"):
+        assert_trajectory_saved(trials[agent])
+    # AIDE: its best solution was run with the task environment; its models renamed off OpenAI names
+    artifacts = Path(trials["aide"]["artifacts_dir"]) / "agent" / "artifacts"
     assert "Hello, World!" in (artifacts / "best_solution.py").read_text()
-    assert len(server.served) == len(script), "every scripted reply was used"
     configs = list((artifacts / "aide").rglob("config.yaml"))
     assert configs and "mldb-openai-scripted" in configs[0].read_text(), "models renamed off OpenAI names"
+    aide_calls = [r for r in routed.requests if r["route"] == "aide_hello_world"]
+    assert any(r["body"].get("tools") for r in aide_calls), "the feedback model was asked (function call)"
+    assert any(not r["body"].get("tools") for r in aide_calls), "the code model was asked"
+
+
+def test_agents_solve_nan_loss_debug_in_one_session(bench, routed, agent_ready):
+    agents = {"openhands": "openhands", "mini-swe-agent": "mini_swe_agent", "react": "react"}
+    for agent in agents:
+        agent_ready(agent)
+    run = run_agent(bench, routed, ",".join(agents), NAN, f"--max-steps={NAN_MAX_STEPS}")
+    trials = assert_session(run, routed, NAN, agents)
+    for agent in ("openhands", "mini-swe-agent"):
+        assert_trajectory_saved(trials[agent])
 
 
 # A tiny command-line agent: asks the model (at OPENAI_BASE_URL, with OPENAI_API_KEY) for a file as JSON,
