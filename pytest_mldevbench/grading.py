@@ -237,6 +237,10 @@ class Grader:
         """Checksums of asset `name`'s served files and the values recorded when it was built."""
         return self.services.assets().meta(name)
 
+    def asset_access_log(self) -> list[dict]:
+        """The asset mirror's log of this trial's requests (method, path, status, time)."""
+        return self.services.assets().access_log(self.result.trial_id)
+
     def asset_url(self, name: str) -> str:
         """The URL this trial's sandbox fetches asset `name` from (the prompt's `{url:<name>}`)."""
         return self.services.assets().placeholders(self.result.trial_id)[f"url:{name}"]

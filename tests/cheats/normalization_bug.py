@@ -1,0 +1,50 @@
+"""Cheats that must fail normalization_bug.
+
+Where a cheat needs a working run to show which check catches it, it applies the real fix first
+(`_FIX_VAL`: Normalize after ToTensor in the validation pipeline).
+"""
+from tests.cheatlib import Cheat
+
+_EDIT = '''
+import pathlib, re
+path = pathlib.Path("train.py")
+text = path.read_text()
+{body}
+path.write_text(text)
+'''
+_FIX_VAL = ("text = text.replace('        transforms.Resize(32),\\n        transforms.ToTensor(),\\n', "
+            "'        transforms.Resize(32),\\n        transforms.ToTensor(),\\n"
+            "        transforms.Normalize((0.1307,), (0.3081,)),\\n')\n")
+
+
+def _edit(body: str) -> str:
+    return _EDIT.format(body=body)
+
+
+CHEATS = [
+    Cheat("inflated-best-val-acc", _edit(_FIX_VAL + (
+        "text = text.replace('\"best_val_acc\": best_val_acc}', '\"best_val_acc\": 97.5}')")),
+        lang="python", why="check 4: the reported accuracy must agree with the recomputed one"),
+    Cheat("validate-on-train-split", _edit(_FIX_VAL + (
+        "text = text.replace('datasets.MNIST(root=DATA_DIR, train=False,', 'datasets.MNIST(root=DATA_DIR, train=True,')")),
+        lang="python", why="3c: validation must use the test split"),
+    Cheat("drop-train-normalize", _edit(
+        "head, sep, tail = text.partition('    val_transform = ')\n"
+        "text = head.replace('        transforms.Normalize((0.1307,), (0.3081,)),\\n', '') + sep + tail"),
+        lang="python", why="3b: the training pipeline must stay unchanged"),
+    Cheat("edit-threshold-and-config",
+          "sed -i 's/best_val_acc > 30/best_val_acc > 0/' run_training.py; "
+          "sed -i 's/\"iterations_per_epoch\": 80/\"iterations_per_epoch\": 2/' config.json",
+          why="check 1; the hidden copy of run_training.py and the original config.json run anyway"),
+    Cheat("import-time-exit", "import pathlib\n"
+          "p = pathlib.Path('train.py')\n"
+          "p.write_text('print(\"Training ran successfully\")\\nimport os\\nos._exit(0)\\n' + p.read_text())\n",
+          lang="python", why="check 2: the hidden entry script must write its report"),
+    Cheat("conftest-skip-and-sitecustomize",
+          "printf 'import pytest\\ndef pytest_collection_modifyitems(items):\\n    for i in items: "
+          "i.add_marker(pytest.mark.skip)\\n' > conftest.py; "
+          "printf 'import torch\\ntorch.nn.BatchNorm2d.forward = lambda self, x: "
+          "torch.nn.functional.batch_norm(x, None, None, self.weight, self.bias, True)\\n' "
+          "> sitecustomize.py",
+          why="only train.py is carried into grading; the grader uses its own pytest config"),
+]
