@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sys
 import time
@@ -223,7 +224,7 @@ class Trial(Grader):
         return usage
 
     def base_env(self, task_bin: Path) -> dict[str, str]:
-        threads = str(max(1, int(self.resources.cpus)))
+        threads = str(thread_count(self.resources.cpus))
         return {
             "PATH": f"{task_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
@@ -265,6 +266,13 @@ class Trial(Grader):
         if not self.cfg.keep:
             workspace.remove_tree(self.scratch)
         return r
+
+
+def thread_count(task_cpus: float) -> int:
+    """Math-library threads for a trial: its task's CPUs, but no more than this worker's share of the machine
+    (xdist workers each run a trial; oversubscribed OpenMP threads spin and slow everything down)."""
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1))
+    return max(1, min(int(task_cpus), (os.cpu_count() or 1) // workers))
 
 
 def _short_hash(text: str) -> str:
