@@ -32,7 +32,7 @@ def load(paths: list[Path]) -> tuple[dict, list[dict]]:
                 t = json.loads(result.read_text(encoding="utf-8"))
                 trials[(t["task_id"], t["agent"])] = t
                 meta = meta or {"profile": t.get("profile"), "sandbox": t.get("sandbox"),
-                                "created_at": t.get("finished_at"), "git_sha": "(partial run)"}
+                                "created_at": t.get("finished_at"), "git_sha": "partial"}
             continue
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
