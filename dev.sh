@@ -36,6 +36,6 @@ case "$command" in
   suite) exec .venv/bin/pytest cases --agent=oracle "$@" ;;
   test)  # the docker sandbox's tests need an engine and the sandbox image (tests/docker skip where neither can be had)
          images/setup-docker.sh .venv/bin/python || echo "dev.sh: docker setup failed; tests/docker will say why" >&2
-         exec .venv/bin/pytest tests -n 2 --dist worksteal "$@" ;;
+         exec .venv/bin/pytest tests -n 2 --dist worksteal --durations=40 "$@" ;;
   *) echo "usage: ./dev.sh suite|test [pytest args]" >&2; exit 2 ;;
 esac

@@ -57,7 +57,7 @@ def test_wandb_logging(trial):
     version = found.get("wandb_version") or "?"
     runs = [r for r in found.get("runs", []) if not r.get("error")]
     mine = [r for r in runs if ok_id and r.get("run_id") == run_id and r.get("file") == f"run-{run_id}.wandb"
-            and str(r.get("dir", "")).endswith(f"-{run_id}")
+            and re.fullmatch(rf"offline-run-\d{{8}}_\d{{6}}-{re.escape(run_id)}(-\d+)?", str(r.get("dir", "")))
             and str(r.get("producer") or "").split("+")[0] == version]
 
     start = _when(trial.result.started_at) - CLOCK_SLACK

@@ -31,7 +31,8 @@ def log_metrics() -> None:
 def retrieve() -> None:
     run_id = json.load(open("wandb_info.json"))["run_id"]
     found = {}
-    for path in sorted(glob.glob(f"wandb/offline-run-*-{run_id}/run-{run_id}.wandb")):
+    # wandb names a second run directory started in the same second "offline-run-<time>-<id>-1"
+    for path in sorted(glob.glob(f"wandb/offline-run-*-{run_id}*/run-{run_id}.wandb")):
         out = subprocess.run([sys.executable, "-m", "wandb", "leet", "inspect", "--json", path],
                              capture_output=True, text=True, check=True, env=dict(os.environ, NO_COLOR="1"))
         for line in out.stdout.splitlines():
