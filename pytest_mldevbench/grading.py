@@ -93,7 +93,18 @@ class Grader:
         source = self.hidden_dir / src
         if not source.exists():
             raise GradingError(f"hidden/{src} does not exist in task {self.task.id}")
-        target = self.grading_dir / (dest or Path(src).name)
+        return self._place(source, dest or Path(src).name)
+
+    def add_pristine(self, src: str = ".", dest: str | None = None) -> Path:
+        """Copy the task's original workspace/<src> (file or folder; "." is all of it) into the grading dir
+        at `dest` (default: same name), e.g. to run the visible tests from their untouched copy."""
+        source = self.task.workspace / src
+        if not source.exists():
+            raise GradingError(f"workspace/{src} does not exist in task {self.task.id}")
+        return self._place(source, dest or source.name)
+
+    def _place(self, source: Path, dest: str | Path) -> Path:
+        target = self.grading_dir / dest
         if target.is_symlink() or target.is_file():
             target.unlink()
         elif target.is_dir():

@@ -4,10 +4,10 @@ EDITABLE = ["LoraLinear.__init__", "LoraLinear.forward"]
 
 
 def test_lora_implementation(trial):
-    trial.add_hidden("pristine/test_lora.py", "test_lora.py")
+    trial.add_pristine("test_lora.py")
     for name in ("ref_lora.py", "test_lora_hidden.py"):
         trial.add_hidden(name, name)
-    trial.add_hidden("pristine", "pristine")
+    trial.add_pristine(".", "pristine")
     trial.check_protected()
     trial.check_regions("lora.py", EDITABLE, "only __init__ and forward changed")
     trial.run_pytest(

@@ -4,8 +4,8 @@ NON_EDITABLE = ["vit.py", "test_channel_vit.py"]
 
 def test_channel_vit_implementation_easy(trial):
     for name in NON_EDITABLE:
-        trial.add_hidden(f"pristine/{name}", name)
-    trial.add_hidden("pristine", "_pristine")
+        trial.add_pristine(name)
+    trial.add_pristine(".", "_pristine")
     for name in ["ref_channel_vit.py", "test_channel_vit_hidden.py"]:
         trial.add_hidden(name, name)
     trial.add_grader_file("region_check.py")  # the hidden region test imports it

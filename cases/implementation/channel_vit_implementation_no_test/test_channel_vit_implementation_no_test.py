@@ -6,8 +6,8 @@ The grading directory holds the pristine workspace plus the agent's `channel_vit
 
 
 def test_channel_vit_implementation_no_test(trial):
-    trial.add_hidden("pristine/vit.py", "vit.py")
-    trial.add_hidden("pristine", "_pristine")
+    trial.add_pristine("vit.py")
+    trial.add_pristine(".", "_pristine")
     for name in ["ref_channel_vit.py", "test_channel_vit_hidden.py"]:
         trial.add_hidden(name, name)
     trial.add_grader_file("region_check.py")  # the hidden region test imports it

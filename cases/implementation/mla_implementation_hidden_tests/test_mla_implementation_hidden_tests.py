@@ -6,10 +6,10 @@ HIDDEN = ["ref_mla.py", "test_mla_hidden.py", "test_mla_reference.py"]
 
 def test_mla_implementation_hidden_tests(trial):
     for name in GIVEN:
-        trial.add_hidden(f"pristine/{name}", name)
+        trial.add_pristine(name)
     for name in HIDDEN:
         trial.add_hidden(name, name)
-    trial.add_hidden("pristine", "pristine")
+    trial.add_pristine(".", "pristine")
     trial.add_grader_file("regions.py", "region_guard.py")  # the hidden region test imports it
     trial.check_protected()
     trial.check_regions("mla.py", ["MLA.forward"], "only MLA.forward changed")

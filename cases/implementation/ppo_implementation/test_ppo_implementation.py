@@ -5,10 +5,10 @@ EDITABLE = ["ActorCritic.act", "ActorCritic.evaluate", "PPO.select_action", "PPO
 
 
 def test_ppo_implementation(trial):
-    trial.add_hidden("pristine/test_ppo.py", "test_ppo.py")
+    trial.add_pristine("test_ppo.py")
     for name in HIDDEN:
         trial.add_hidden(name, name)
-    trial.add_hidden("pristine", "pristine")
+    trial.add_pristine(".", "pristine")
     trial.add_grader_file("regions.py", "region_guard.py")  # the hidden region test imports it
     trial.check_protected()
     trial.check_regions("ppo.py", EDITABLE, "only the four PPO methods changed")
