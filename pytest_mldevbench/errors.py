@@ -1,4 +1,5 @@
 """Exceptions that carry a one-line message for the user."""
+import pytest
 
 
 class MldbError(Exception):
@@ -15,3 +16,9 @@ class InfrastructureError(MldbError):
 
 class GradingError(MldbError):
     """Grading could not read what it needed from the trial (counts as a failed check)."""
+
+
+class GradingStopped(pytest.fail.Exception):
+    """--mldb-fail-fast: a check already failed, so the rest of the grading (graded runs) is skipped.
+
+    An outcome exception like pytest.fail's, so a validator's `except Exception` cannot swallow it."""

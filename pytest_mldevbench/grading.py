@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import workspace
-from .errors import GradingError
+from .errors import GradingError, GradingStopped
 from .junit import read_junit
 from .results import Check
 from .sandbox import SandboxSpec
@@ -61,6 +61,20 @@ class Grader:
 
     def threshold(self, name: str) -> float:
         return self.task.threshold(self.profile, name)
+
+    def _stop_if_failed(self, argv: list[str]) -> None:
+        if self.cfg.fail_fast and any(not c.ok for c in self.checks):
+            command = " ".join(Path(str(a)).name for a in argv[:3])
+            raise GradingStopped(f"grading stopped before `{command}`: a check had failed (--mldb-fail-fast)")
+
+    def check_edited(self) -> bool:
+        """For tasks with `editable` files (the bug or the stub lives there): the agent changed at least one
+        of them. Untouched, they are the task as given, which fails by construction; recorded before the
+        validator runs, so --mldb-fail-fast skips the graded runs of an agent that changed nothing."""
+        before = workspace.hash_protected(self.task.workspace, self.task.editable)
+        after = workspace.hash_protected(self.snapshot, self.task.editable)
+        return self.check(f"the agent changed {', '.join(self.task.editable)}", before != after,
+                          "every editable file is as given")
 
     def check_protected(self, name: str = "protected files unchanged") -> bool:
         bad = workspace.verify_protected(self.snapshot, self.protected_hashes)
@@ -127,6 +141,7 @@ class Grader:
                    env: dict[str, str] | None = None, report: bool = False, gpu: bool = False,
                    extra_ro: list[Path] | None = None, run_dir: Path | None = None) -> ScriptResult:
         """Run a command in the grading sandbox (task environment first on PATH, stdin closed)."""
+        self._stop_if_failed(argv)
         services = self.services
         task_bin = services.task_python().parent
         run_dir = run_dir or self._run_dir()

@@ -39,6 +39,7 @@ class RunConfig:
     agent_cmd: str | None = None
     executor: str = "local"
     ray_address: str | None = None
+    fail_fast: bool = False
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -52,6 +53,9 @@ def add_options(parser: pytest.Parser) -> None:
     g.addoption("--mldb-json", default=None, help="write the JSON report here")
     g.addoption("--mldb-resume", action="store_true", help="reuse finished trials found in --mldb-out")
     g.addoption("--mldb-keep", action="store_true", help="keep each trial's private workspace and grading dir")
+    g.addoption("--mldb-fail-fast", action="store_true",
+                help="stop grading a trial at its first failed check (same outcome, fewer checks reported; "
+                     "for suites of failing agents such as the red-team)")
     g.addoption("--agent-timeout", default=None, help="wall-clock seconds per agent run (default: the task's)")
     g.addoption("--max-steps", default=None, help="LLM calls per trial (default: agent's own, e.g. 50)")
     g.addoption("--max-cost", default=None, help="US dollars per trial")
@@ -138,6 +142,7 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
         gpu_all=config.getoption("--mldb-gpu-all"),
         llm_api_base=config.getoption("--llm-api-base"), llm_prices=Path(prices).absolute() if prices else None,
         agent_cmd=agent_cmd, executor=executor, ray_address=ray_address,
+        fail_fast=config.getoption("--mldb-fail-fast"),
     )
 
 

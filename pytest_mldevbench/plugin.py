@@ -12,7 +12,7 @@ import pytest
 
 from . import executors, hooks, options
 from .agents import registry
-from .errors import InfrastructureError, MldbError, TaskError
+from .errors import GradingStopped, InfrastructureError, MldbError, TaskError
 from .report import json_report, table
 from .results import ERROR, FAILED, PASSED, RESULT_PROPERTY, TrialResult
 from .services import Services, git_sha
@@ -132,6 +132,8 @@ def trial(request):
     except Exception as exc:  # noqa: BLE001 - any harness failure here is infrastructure
         raise infrastructure(exc) from exc
     t._t_graded = time.monotonic()
+    if task.editable is not None:
+        t.check_edited()
     return t
 
 
@@ -185,7 +187,12 @@ def pytest_pyfunc_call(pyfuncitem):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    result = yield
+    try:
+        result = yield
+    except GradingStopped as stopped:
+        t = item.stash[TRIAL]
+        t.grading_stopped = stopped.msg
+        raise TrialFailed(f"{_failure_message(t.checks, t.result.agent_status)}\n  ({stopped.msg})") from None
     replayed = item.stash.get(REPLAYED, None)
     if replayed is not None:
         if replayed.outcome == FAILED and item.stash.get(REMOTE, False):

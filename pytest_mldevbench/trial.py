@@ -70,6 +70,7 @@ class Trial(Grader):
         self.snapshot = self._grade_root / "snapshot"
         self.private = self._grade_root / "private"
         self.checks: list[Check] = []
+        self.grading_stopped: str | None = None  # set when --mldb-fail-fast cut the grading short
         self.protected_hashes: dict[str, str] = {}
         self.agent_result: dict | None = None
         self._grading_dir: Path | None = None
@@ -260,6 +261,8 @@ class Trial(Grader):
                 r.reason = REASON_OF_STATUS.get(r.agent_status or "", WRONG_RESULT)
                 r.detail = failure or next((f"{c.name}: {c.detail}" for c in self.checks if not c.ok),
                                            f"stopped by the harness: {r.agent_status} limit reached")
+                if self.grading_stopped:
+                    r.detail += f" ({self.grading_stopped})"
         r.finished_at = now()
         self.out.mkdir(parents=True, exist_ok=True)
         r.write(self.out / "result.json")

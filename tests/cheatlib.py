@@ -10,3 +10,20 @@ class Cheat:
     script: str        # run in the sandbox with cwd = the workspace
     lang: str = "bash"  # "bash" or "python" (the task environment's python)
     why: str = ""      # which validation check must catch it
+
+
+# bash: a conftest.py that marks every collected test as skipped, and a pytest.ini that adds an option
+SKIP_ALL_CONFTEST = """cat > conftest.py <<'PY'
+import pytest
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.skip(reason="skipped"))
+PY
+printf '[pytest]\\naddopts = {addopts}\\n' > pytest.ini
+"""
+
+
+def skip_all_conftest(addopts: str = "-p no:terminal") -> str:
+    """The script of a cheat that tries to make the grader's pytest run skip every test."""
+    return SKIP_ALL_CONFTEST.format(addopts=addopts)

@@ -14,7 +14,8 @@ CASES = sorted(p.parent for p in (REPO / "cases").glob("*/*/task.toml"))
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_oracle_passes_null_and_cheats_fail(bench, case):
     cheats = [cheat_agent_name(case.name, c.name) for c in all_cheats().get(case.name, [])]
-    run = bench(str(case.relative_to(REPO)), f"--agent={','.join(['oracle', 'null', *cheats])}")
+    # --mldb-fail-fast: a failing trial stops at its first failed check (the oracle, passing, runs them all)
+    run = bench(str(case.relative_to(REPO)), f"--agent={','.join(['oracle', 'null', *cheats])}", "--mldb-fail-fast")
     assert run.report is not None, run.output[-4000:]
     oracle = run.trial("oracle")
     assert oracle["outcome"] == "passed", f"oracle: {oracle['detail']}\n{run.output[-3000:]}"

@@ -87,19 +87,7 @@ def run(trial: mldb_trial.Trial) -> tuple[str, str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    trial = mldb_trial.load(argv[0] if argv else None)
-    status, message, steps = "error", "", 0
-    try:
-        status, message, steps = run(trial)
-    except mldb_trial.Terminated:
-        status, message = "terminated", "stopped by the harness"
-    except Exception as exc:  # report, don't hide: the harness reads the status
-        status, message = "error", f"{type(exc).__name__}: {exc}"
-    finally:
-        trial.finish(status, message, steps)
-    print(f"aide: {status}: {message[:500]}", flush=True)
-    return 0 if status == "completed" else 1
+    return mldb_trial.drive(run, "aide", argv)
 
 
 if __name__ == "__main__":

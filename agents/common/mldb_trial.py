@@ -2,15 +2,17 @@
 
 Stdlib only: each driver runs in its own agent environment. `load()` reads trial.json
 ($MLDB_TRIAL_JSON), `Trial.finish()` writes agent_result.json; SIGTERM from the harness becomes
-`Terminated` so a driver can still write its result.
+`Terminated` so a driver can still write its result. `drive()` is a driver's whole `main`.
 """
 from __future__ import annotations
 
 import json
 import os
 import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 
 class Terminated(BaseException):
@@ -69,3 +71,21 @@ def load(path: str | os.PathLike | None = None) -> Trial:
         anthropic_base_url=llm.get("anthropic_base_url"), api_key=llm.get("api_key") or "none",
         max_steps=limits.get("max_steps"), wall_time_s=limits.get("wall_time_s"),
     )
+
+
+def drive(run: Callable[[Trial], tuple[str, str, int]], name: str, argv: list[str] | None = None) -> int:
+    """Load the trial, call `run(trial) -> (status, message, steps)` and always write the result; a stop
+    request becomes "terminated" and an exception "error" (reported, not hidden). Exit 0 when completed."""
+    argv = sys.argv[1:] if argv is None else argv
+    trial = load(argv[0] if argv else None)
+    status, message, steps = "error", "", 0
+    try:
+        status, message, steps = run(trial)
+    except Terminated:
+        status, message = "terminated", "stopped by the harness"
+    except Exception as exc:  # report, don't hide: the harness reads the status
+        status, message = "error", f"{type(exc).__name__}: {exc}"
+    finally:
+        trial.finish(status, message, steps)
+    print(f"{name}: {status}: {json.dumps(message)[:500]}", flush=True)
+    return 0 if status == "completed" else 1

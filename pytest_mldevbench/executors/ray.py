@@ -162,7 +162,7 @@ class RayExecutor:
                             ("--agent-cmd", c.agent_cmd)):
             if value is not None:
                 args.append(f"{flag}={value}")
-        args += ["--mldb-keep"] * c.keep + ["--mldb-gpu-all"] * c.gpu_all
+        args += ["--mldb-keep"] * c.keep + ["--mldb-gpu-all"] * c.gpu_all + ["--mldb-fail-fast"] * c.fail_fast
         return self.plugin_args + args
 
     def _submit(self, p: Pending) -> None:

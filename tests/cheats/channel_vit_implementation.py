@@ -3,7 +3,7 @@
 Most cheats splice near-correct code into the two open regions of channel_vit.py, each wrong in one way
 that a specific hidden test must catch; the rest attack the grading itself.
 """
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, skip_all_conftest
 
 # A correct implementation; the cheats below each change one thing in it.
 PATCH_EMBED = '''
@@ -78,17 +78,6 @@ def prepare_tokens(self, x, current_channel_indices=None):
         return torch.zeros(B, 1 + C * (self.pos_embed.shape[1] - 1), self.embed_dim, requires_grad=True)
 '''
 
-SKIP_CONFTEST = '''
-cat > conftest.py <<'EOF'
-import pytest
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        item.add_marker(pytest.mark.skip(reason="skipped"))
-EOF
-printf '[pytest]\\naddopts = -p no:terminal\\n' > pytest.ini
-'''
-
 FAKE_VISIBLE_TEST = '''
 cat > test_channel_vit.py <<'EOF'
 def test_parameter_counts():
@@ -155,7 +144,7 @@ EOF
 '''
 
 CHEATS = [
-    Cheat("conftest-skip", SKIP_CONFTEST,
+    Cheat("conftest-skip", skip_all_conftest(),
           why="grader runs with --noconftest and its own -c ini; the skeleton still raises"),
     Cheat("edit-visible-test", FAKE_VISIBLE_TEST,
           why="the pristine visible test and the hidden tests run; the skeleton still raises"),

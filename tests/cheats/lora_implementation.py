@@ -1,5 +1,5 @@
 """Cheats for lora_implementation: near-misses of LoraLinear plus generic tricks."""
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, skip_all_conftest
 
 INIT_STUB = '        raise NotImplementedError("build linear, lora_A, lora_B, rank and alpha here")\n'
 FORWARD_STUB = '        raise NotImplementedError("return the base output plus the scaled low-rank update")\n'
@@ -57,12 +57,7 @@ CHEATS = [
                         "            return self.linear(x)\n")),
     Cheat(
         "conftest-skips-everything",
-        "cat > conftest.py <<'PY'\n"
-        "import pytest\n"
-        "def pytest_collection_modifyitems(items):\n"
-        "    for item in items:\n"
-        "        item.add_marker(pytest.mark.skip(reason='skipped'))\n"
-        "PY\n",
+        skip_all_conftest(),
         why="grader uses --noconftest and its own ini",
     ),
     Cheat(

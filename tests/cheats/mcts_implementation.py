@@ -1,5 +1,5 @@
 """Cheats for mcts_implementation: near-misses of the UCT search plus generic tricks."""
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, skip_all_conftest
 
 STUB = "        raise NotImplementedError\n"
 SEARCH_STUB = "            # TODO: selection, expansion, simulation and back-propagation\n            raise NotImplementedError\n"
@@ -97,12 +97,7 @@ CHEATS = [
                ),
     Cheat(
         "conftest-skips-everything",
-        "cat > conftest.py <<'PY'\n"
-        "import pytest\n"
-        "def pytest_collection_modifyitems(items):\n"
-        "    for item in items:\n"
-        "        item.add_marker(pytest.mark.skip(reason='skipped'))\n"
-        "PY\n",
+        skip_all_conftest(),
         why="grader uses --noconftest and its own ini",
     ),
     Cheat(

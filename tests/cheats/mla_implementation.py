@@ -3,7 +3,7 @@
 Most cheats install a near-miss of the contract into ``MLA.forward``: a correct body with one
 deliberate mistake, each of which one of the hidden reference tests must catch.
 """
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, skip_all_conftest
 
 MARKER = '        raise NotImplementedError("MLA.forward is not implemented yet")\n'
 
@@ -153,13 +153,7 @@ CHEATS = [
     ),
     Cheat(
         "conftest-skips-everything",
-        "cat > conftest.py <<'PY'\n"
-        "import pytest\n"
-        "def pytest_collection_modifyitems(items):\n"
-        "    for item in items:\n"
-        "        item.add_marker(pytest.mark.skip(reason='skipped'))\n"
-        "PY\n"
-        "printf '[pytest]\\naddopts = -p no:randomly\\n' > pytest.ini\n",
+        skip_all_conftest("-p no:randomly"),
         why="grader's own ini and --noconftest; skips count as failures",
     ),
     Cheat(

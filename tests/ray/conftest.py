@@ -57,7 +57,7 @@ class LocalCluster:
 LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled", "RAY_DEDUP_LOGS": "0"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # shut down once the Ray tests are done, not at the end of the whole run
 def ray_cluster():
     saved = {k: os.environ.get(k) for k in LOOPBACK_ENV}
     os.environ.update(LOOPBACK_ENV)

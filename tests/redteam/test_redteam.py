@@ -20,7 +20,8 @@ CASES = sorted(p.parent for p in (REPO / "cases").glob("*/*/task.toml"))
 def test_every_generic_cheat_fails_on_every_task(bench):
     agents = agent_names()
     args = ["-p", "tests.redteam.agents", *[str(c.relative_to(REPO)) for c in CASES], f"--agent={','.join(agents)}",
-            "-n", os.environ.get("MLDB_REDTEAM_WORKERS", "2"), "--dist", "worksteal", "--mldb-progress", "0"]
+            "-n", os.environ.get("MLDB_REDTEAM_WORKERS", "2"), "--dist", "worksteal", "--mldb-progress", "0",
+            "--mldb-fail-fast"]  # every trial must fail: its first failed check decides, the rest is not run
     if os.environ.get("MLDB_REDTEAM_JSON"):
         args.append(f"--mldb-json={os.environ['MLDB_REDTEAM_JSON']}")
     run = bench(*args, timeout=5400)

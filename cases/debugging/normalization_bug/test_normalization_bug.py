@@ -24,6 +24,11 @@ def test_normalization_bug(trial):
     work = trial.grading_dir
     for stale in ("best_model.pth", "train_metrics.json"):
         (work / stale).unlink(missing_ok=True)
+    # the cheap hidden tests first: with --mldb-fail-fast a broken pipeline stops before the training run
+    trial.add_hidden("mnist_reference.py")
+    trial.add_hidden("test_hidden.py")
+    trial.run_pytest(["test_hidden.py"], expect_passed=3, timeout=300, check="hidden tests: 3 passed")
+
     trial.add_hidden("run_training.py")
     write_config(trial, work)
     run = trial.run_script(["python", "run_training.py"], timeout=trial.threshold("entry_timeout_s"), report=True)
@@ -34,10 +39,6 @@ def test_normalization_bug(trial):
         f"exit {run.returncode}, timed out {run.timed_out}; stdout tail: {run.stdout[-400:]!r}; "
         f"stderr tail: {run.stderr[-600:]!r}; report: {str(report)[:200]}",
     )
-
-    trial.add_hidden("mnist_reference.py")
-    trial.add_hidden("test_hidden.py")
-    trial.run_pytest(["test_hidden.py"], expect_passed=3, timeout=300, check="hidden tests: 3 passed")
 
     best = reported_best(work / "train_metrics.json")
     if (work / "best_model.pth").is_file():

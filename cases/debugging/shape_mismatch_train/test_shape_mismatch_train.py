@@ -9,6 +9,10 @@ def test_shape_mismatch_train(trial):
     work = trial.grading_dir
     for stale in ("best_model.pth", "train_metrics.json"):
         (work / stale).unlink(missing_ok=True)
+    # the cheap hidden tests first: with --mldb-fail-fast a broken model or pipeline stops before the training run
+    trial.add_hidden("test_hidden.py")
+    trial.run_pytest(["test_hidden.py"], expect_passed=4, timeout=240, check="hidden tests: 4 passed")
+
     trial.add_hidden("run_training.py")
     run = trial.run_script(["python", "run_training.py"], timeout=trial.threshold("entry_timeout_s"), report=True)
     report = run.report if isinstance(run.report, dict) else {}
@@ -28,8 +32,6 @@ def test_shape_mismatch_train(trial):
         problems.append("best_model.pth was not written")
     trial.check("metrics and checkpoint of that run are sound", not problems, "; ".join(problems))
 
-    trial.add_hidden("test_hidden.py")
-    trial.run_pytest(["test_hidden.py"], expect_passed=4, timeout=240, check="hidden tests: 4 passed")
 
 
 def metrics_problems(path) -> list[str]:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Oracle for normalization_bug: normalise validation images like training images, then run the check.
+# Oracle for normalization_bug: normalise validation images like training images. The grader runs the
+# locked run_training.py itself (fresh outputs), so the oracle does not spend a second training run on it.
 set -euo pipefail
 python "$MLDB_SOLUTION_DIR/fix.py" train.py
-python run_training.py
