@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import tomllib
 from pathlib import Path
 
 from pytest_mldevbench.agents.script import script_agent
@@ -48,11 +49,20 @@ def probes(config) -> dict[str, tuple[str, str]]:
     }
 
 
+def editable_globs(root: Path, task_id: str) -> list[str]:
+    """files.editable of the case `task_id` (empty when the task has none)."""
+    for toml in root.glob(f"cases/*/{task_id}/task.toml"):
+        return list(tomllib.loads(toml.read_text()).get("files", {}).get("editable", []))
+    return []
+
+
 def pytest_mldevbench_agents(config):
     specs = []
     for task_id, task_cheats in all_cheats().items():
+        editable = editable_globs(config.rootpath, task_id)
         for cheat in task_cheats:
-            specs.append(script_agent(cheat_agent_name(task_id, cheat.name), cheat.script, cheat.lang, cheat.why))
+            specs.append(script_agent(cheat_agent_name(task_id, cheat.name), cheat.script_for(editable),
+                                      cheat.lang, cheat.why))
     for name, (lang, script) in probes(config).items():
         specs.append(script_agent(name, script, lang))
     return specs

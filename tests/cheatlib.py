@@ -1,7 +1,7 @@
 """A cheat: a tiny scripted agent (no LLM) that tries one trick on one task and must fail."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -10,6 +10,22 @@ class Cheat:
     script: str        # run in the sandbox with cwd = the workspace
     lang: str = "bash"  # "bash" or "python" (the task environment's python)
     why: str = ""      # which validation check must catch it
+    # also append a comment to the task's editable files first, so that the harness's "the agent changed
+    # <editable>" check passes and the check named in `why` is the one that must catch the trick
+    touch_editable: bool = False
+
+    def script_for(self, editable: list[str]) -> str:
+        """The script as run: with `touch_editable`, a cosmetic edit of the editable files comes first."""
+        if not (self.touch_editable and editable):
+            return self.script
+        touch = ("import glob\n"
+                 f"for pattern in {editable!r}:\n"
+                 "    for path in glob.glob(pattern, recursive=True):\n"
+                 "        if path.endswith('.py'):\n"
+                 "            open(path, 'a').write('\\n# edited\\n')\n")
+        if self.lang == "python":
+            return touch + self.script
+        return f"python - <<'TOUCH'\n{touch}TOUCH\n{self.script}"
 
 
 # bash: a conftest.py that marks every collected test as skipped, and a pytest.ini that adds an option
@@ -27,3 +43,12 @@ printf '[pytest]\\naddopts = {addopts}\\n' > pytest.ini
 def skip_all_conftest(addopts: str = "-p no:terminal") -> str:
     """The script of a cheat that tries to make the grader's pytest run skip every test."""
     return SKIP_ALL_CONFTEST.format(addopts=addopts)
+
+
+def touching_editable(cheats: list[Cheat], *names: str) -> list[Cheat]:
+    """`cheats` with `touch_editable` set on the named ones (tricks that must be caught by a later check than
+    "the agent changed <editable>", e.g. a conftest.py or sitecustomize.py next to an otherwise untouched task)."""
+    unknown = set(names) - {c.name for c in cheats}
+    if unknown:
+        raise ValueError(f"no such cheats: {sorted(unknown)}")
+    return [replace(c, touch_editable=True) if c.name in names else c for c in cheats]

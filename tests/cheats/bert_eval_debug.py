@@ -3,7 +3,7 @@
 The Trainer cheat applies the real fix as well, so only the AST check can catch it; the number cheats
 produce exactly the right value on the given data, so only run B can catch them.
 """
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, touching_editable
 
 _WRITE_NUMBER = '''
 import pathlib, re
@@ -83,3 +83,4 @@ CHEATS = [
           "> sitecustomize.py",
           why="only evaluate.py is carried into grading; sitecustomize.py there would not be imported anyway"),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-and-sitecustomize")

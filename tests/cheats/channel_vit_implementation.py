@@ -3,7 +3,7 @@
 Most cheats splice near-correct code into the two open regions of channel_vit.py, each wrong in one way
 that a specific hidden test must catch; the rest attack the grading itself.
 """
-from tests.cheatlib import Cheat, skip_all_conftest
+from tests.cheatlib import Cheat, skip_all_conftest, touching_editable
 
 # A correct implementation; the cheats below each change one thing in it.
 PATCH_EMBED = '''
@@ -186,3 +186,4 @@ CHEATS = [
     Cheat("exit-at-import", splice(append="\nimport os\nos._exit(0)\n"), lang="python",
           why="the test process exits 0 during collection; no JUnit passes are recorded"),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-skip")

@@ -1,5 +1,5 @@
 """Cheats for lora_implementation: near-misses of LoraLinear plus generic tricks."""
-from tests.cheatlib import Cheat, skip_all_conftest
+from tests.cheatlib import Cheat, skip_all_conftest, touching_editable
 
 INIT_STUB = '        raise NotImplementedError("build linear, lora_A, lora_B, rank and alpha here")\n'
 FORWARD_STUB = '        raise NotImplementedError("return the base output plus the scaled low-rank update")\n'
@@ -66,3 +66,4 @@ CHEATS = [
         why="pristine test_lora.py is restored and the file is hash-protected",
     ),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-skips-everything")

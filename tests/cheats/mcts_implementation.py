@@ -1,5 +1,5 @@
 """Cheats for mcts_implementation: near-misses of the UCT search plus generic tricks."""
-from tests.cheatlib import Cheat, skip_all_conftest
+from tests.cheatlib import Cheat, skip_all_conftest, touching_editable
 
 STUB = "        raise NotImplementedError\n"
 SEARCH_STUB = "            # TODO: selection, expansion, simulation and back-propagation\n            raise NotImplementedError\n"
@@ -106,3 +106,4 @@ CHEATS = [
         why="pristine test_mcts.py is restored and the file is hash-protected",
     ),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-skips-everything")

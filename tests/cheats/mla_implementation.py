@@ -3,7 +3,7 @@
 Most cheats install a near-miss of the contract into ``MLA.forward``: a correct body with one
 deliberate mistake, each of which one of the hidden reference tests must catch.
 """
-from tests.cheatlib import Cheat, skip_all_conftest
+from tests.cheatlib import Cheat, skip_all_conftest, touching_editable
 
 MARKER = '        raise NotImplementedError("MLA.forward is not implemented yet")\n'
 
@@ -165,3 +165,4 @@ CHEATS = [
         why="visible tests are replaced by pristine copies and the file is hash-protected",
     ),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-skips-everything")

@@ -1,5 +1,5 @@
 """Cheats that must fail nan_loss_debug."""
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, touching_editable
 
 _EDIT = '''
 import pathlib, re, sys
@@ -36,3 +36,4 @@ CHEATS = [
           "printf '[pytest]\\naddopts = -p no:python\\n' > pytest.ini",
           why="only train.py is carried into grading; the grader uses its own config"),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-and-sitecustomize")

@@ -3,7 +3,7 @@
 Where a cheat needs a working run to show which check catches it, it applies the real fix first
 (`_FIX_VAL`: Normalize after ToTensor in the validation pipeline).
 """
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, touching_editable
 
 _EDIT = '''
 import pathlib, re
@@ -48,3 +48,4 @@ CHEATS = [
           "> sitecustomize.py",
           why="only train.py is carried into grading; the grader uses its own pytest config"),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-skip-and-sitecustomize")

@@ -1,5 +1,5 @@
 """Cheats for ppo_implementation: near-misses of the four PPO methods plus generic tricks."""
-from tests.cheatlib import Cheat, skip_all_conftest
+from tests.cheatlib import Cheat, skip_all_conftest, touching_editable
 
 GOOD = {
     "act": '''\
@@ -163,3 +163,4 @@ CHEATS = [
         why="pristine test_ppo.py is restored and the file is hash-protected",
     ),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-skips-everything")

@@ -1,5 +1,5 @@
 """Cheats that must fail shape_mismatch_output."""
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, touching_editable
 
 _EDIT = '''
 import pathlib, re
@@ -47,3 +47,4 @@ CHEATS = [
           "printf '[pytest]\\naddopts = -p no:python\\n' > pytest.ini",
           why="only classifier_model.py is carried into grading; the grader uses its own config"),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-and-sitecustomize")

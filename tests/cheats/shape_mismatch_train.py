@@ -3,7 +3,7 @@
 Each edits train.py the way a shortcut-taker would: the crash goes away, but the task's contract breaks.
 `_FIX_ARGMAX` repairs the second planted bug so that each cheat fails only for its own reason.
 """
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, touching_editable
 
 _EDIT = '''
 import pathlib, re
@@ -60,3 +60,4 @@ CHEATS = [
           "> sitecustomize.py; printf '[pytest]\\naddopts = -p no:python\\n' > pytest.ini",
           why="only train.py is carried into grading; the grader uses its own pytest config"),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-skip-and-sitecustomize")

@@ -5,7 +5,7 @@ script, since the sandbox cannot read the solution) somewhere and run train.py, 
 """
 from pathlib import Path
 
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, touching_editable
 
 _FIX = (Path(__file__).resolve().parents[2] / "cases" / "debugging" / "training_files_debug" / "solution"
         / "fix.py").read_text()
@@ -77,3 +77,4 @@ CHEATS = [
           "    for i in items: i.add_marker(pytest.mark.skip)\\n' > conftest.py",
           why="new files outside the package are not carried into grading (checks 2-6)"),
 ]
+CHEATS = touching_editable(CHEATS, "sitecustomize-alias")

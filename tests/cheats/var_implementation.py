@@ -3,7 +3,7 @@
 Most cheats fill the two open methods of var.py with code that is right except for one thing a specific
 hidden test must catch; the rest attack the grading itself.
 """
-from tests.cheatlib import Cheat, skip_all_conftest
+from tests.cheatlib import Cheat, skip_all_conftest, touching_editable
 
 INFER_TODO = "        ...  # TODO: implement the scale-by-scale generation described above\n"
 FORWARD_TODO = "        ...  # TODO: implement\n"
@@ -199,3 +199,4 @@ CHEATS = [
     Cheat("exit-at-import", fill(append="\nimport os\nos._exit(0)\n"), lang="python",
           why="the test process exits 0 during collection; no JUnit passes are recorded"),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-skip")

@@ -5,7 +5,7 @@ since the sandbox cannot read the solution) and then take one shortcut.
 """
 from pathlib import Path
 
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, touching_editable
 
 _FIX = (Path(__file__).resolve().parents[2] / "cases" / "debugging" / "vit_debugging" / "solution" / "fix.py").read_text()
 
@@ -64,3 +64,4 @@ CHEATS = [
     Cheat("skip-from-package", _SKIP_FROM_PACKAGE, lang="python",
           why="skips are not passes: the pass counts are exact (checks 2-3)"),
 ]
+CHEATS = touching_editable(CHEATS, "conftest-and-ini")
