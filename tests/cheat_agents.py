@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import tomllib
 from pathlib import Path
 
 from pytest_mldevbench.agents.script import script_agent
+from pytest_mldevbench.tasks import load_task
 
 from . import cheats
 
@@ -52,7 +52,7 @@ def probes(config) -> dict[str, tuple[str, str]]:
 def editable_globs(root: Path, task_id: str) -> list[str]:
     """files.editable of the case `task_id` (empty when the task has none)."""
     for toml in root.glob(f"cases/*/{task_id}/task.toml"):
-        return list(tomllib.loads(toml.read_text()).get("files", {}).get("editable", []))
+        return list(load_task(toml.parent).editable or ())
     return []
 
 
