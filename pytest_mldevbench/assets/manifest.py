@@ -6,6 +6,7 @@ Kinds:
 - `torch_weights`: files placed in the read-only `TORCH_HOME/hub/checkpoints/`; never offered for download.
 - `hf`: a Hugging Face repo served by the endpoint under `repo_id` (unless `hf_published` is False).
 - `missing`: a path that answers 404 in both profiles.
+- `private`: grader-side files only (hidden evaluation splits, sources of per-task bundles); never served.
 """
 from __future__ import annotations
 
@@ -76,9 +77,34 @@ ASSETS: tuple[Asset, ...] = (
     Asset("boolq-evaldebug", "archive", ("BoolQ.zip", "BoolQ-variant.zip"), "", {}, 7, ("boolq", "evaldebug"),
           deps=("hf-tinybert-boolq",),
           note="bert_eval_debug's smoke data; full uses the real BoolQ val (task bundle)"),
+    Asset("boolq-p5", "private", ("BoolQ.zip",), "", {}, 5, ("boolq", "boolq_perf"),
+          note="boolq_performance's smoke source in the real layout (full: the real `boolq`); grader-only"),
+    Asset("imagenette2-160-p2", "private", ("imagenette2-160.tgz",), "", {}, 2, ("imagenette_perf", "imagenette", "draw"),
+          note="full_train_workflow_performance_test's smoke source in the real layout (full: the real "
+               "`imagenette2-160`); the task serves a derived copy without its withheld val images"),
+    Asset("voc2012-seg-p4", "private", ("VOCtrainval_11-May-2012.tar",), "", {}, 4, ("voc_perf", "voc", "draw"),
+          note="improve_segmentation_baseline's smoke source in the real layout (full: the real `voc2012-seg`)"),
+    Asset("cifar10-improve", "private", ("cifar-10-batches-py/data_batch_1", "cifar-10-batches-py/batches.meta",
+                                         "eval/test_batch", "pretrained_baseline.ckpt"), "", {}, 11,
+          ("perf", "cifar", "draw", "fit"),
+          note="improve_cifar10_baseline's bundle: training batches, hidden eval/test_batch, the 8-step baseline "
+               "checkpoint (full: the real batches; the full checkpoint comes from train_baseline.py on a GPU)"),
+    Asset("cifar10-lt", "private", ("cifar-10-lt/train_lt", "cifar-10-lt/val_balanced", "eval/test_batch"), "", {},
+          12, ("perf", "cifar", "draw", "fit"),
+          note="cifar_10_lt_performance's bundle: long-tailed train, balanced local val, hidden eval/test_batch"),
+    Asset("cifar100-p6", "private", ("cifar-100-python/train", "cifar-100-python/meta", "eval/test"), "", {}, 13,
+          ("perf", "cifar", "draw", "fit"),
+          note="cifar100_performance's bundle: train + meta for the workspace, hidden eval/test"),
     _tv("tv-resnet18", "resnet18-f37072fd.pth", 18),
     _tv("tv-resnet50", "resnet50-0676ba61.pth", 50, "IMAGENET1K_V1, the fcn_resnet50 backbone"),
     _tv("tv-resnet50-v2", "resnet50-11ad3fa6.pth", 51, "IMAGENET1K_V2 (Part 4 zoo)"),
+    Asset("timm-vit-small-patch16-224-augreg", "hf", ("config.json", "model.safetensors"),
+          "timm/vit_small_patch16_224.augreg_in21k_ft_in1k", {}, 22, ("timmzoo",),
+          repo_id="timm/vit_small_patch16_224.augreg_in21k_ft_in1k",
+          note="Part 4 zoo; smoke: the real ViT-S/16 architecture, seeded random float16 weights"),
+    Asset("timm-convnext-tiny-fb-in22k", "hf", ("config.json", "model.safetensors"),
+          "timm/convnext_tiny.fb_in22k_ft_in1k", {}, 28, ("timmzoo",), repo_id="timm/convnext_tiny.fb_in22k_ft_in1k",
+          note="Part 4 zoo; smoke: the real ConvNeXt-T architecture, seeded random float16 weights"),
     _hf("hf-bert-base-uncased", "bert-base-uncased",
         ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"), 101),
     _hf("hf-tinybert-general-4l-312d", "huawei-noah/TinyBERT_General_4L_312D",

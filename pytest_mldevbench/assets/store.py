@@ -22,7 +22,7 @@ from . import manifest
 from .manifest import Asset
 
 GEN_DIR = Path(__file__).resolve().parent / "smokegen"
-LIBS = ("numpy", "pillow", "torch", "torchvision", "transformers", "tokenizers", "safetensors")
+LIBS = ("numpy", "pillow", "torch", "torchvision", "transformers", "tokenizers", "safetensors", "timm", "lightning")
 _BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
               "from smokegen.main import main; main(sys.argv[1:])")
 

@@ -1,0 +1,60 @@
+"""Grader-side scoring of final_model.ckpt: weights-only load, strict load into the grader's LightningCNN,
+top-1 accuracy on the hidden test batch (fixed Normalize, batch 500, CPU, eval mode, no TTA).
+
+    python evaluate_checkpoint.py CHECKPOINT TEST_BATCH
+Prints one JSON line: {"loaded", "strict", "finite", "accuracy", "num_images", "num_parameters", "error"}.
+"""
+import json
+import pickle
+import sys
+
+import numpy as np
+import torch
+
+from lightning_cnn import LightningCNN
+
+MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
+
+
+def main(ckpt_path, test_path):
+    out = {"loaded": False, "strict": False, "finite": False, "accuracy": None, "error": ""}
+    torch.set_num_threads(2)
+    try:
+        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any refusal is a failed check, reported with its reason
+        out["error"] = f"torch.load(weights_only=True) refused the file: {type(exc).__name__}: {str(exc)[:300]}"
+        return out
+    out["loaded"] = True
+    state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict) or not all(isinstance(k, str) and torch.is_tensor(v) for k, v in state.items()):
+        out["error"] = "the checkpoint holds neither a state dict nor a dict with 'state_dict'"
+        return out
+    model = LightningCNN()
+    try:
+        model.load_state_dict(state, strict=True)
+    except Exception as exc:  # noqa: BLE001
+        out["error"] = f"strict load into LightningCNN failed: {str(exc)[:600]}"
+        return out
+    out["strict"] = True
+    out["num_parameters"] = sum(p.numel() for p in model.parameters())
+    out["finite"] = all(bool(torch.isfinite(v.float()).all()) for v in model.state_dict().values())
+    if not out["finite"]:
+        out["error"] = "the weights hold NaN or inf"
+        return out
+    with open(test_path, "rb") as f:
+        batch = pickle.load(f, encoding="latin1")
+    images = torch.from_numpy(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)).float() / 255.0
+    labels = torch.tensor(batch["labels"], dtype=torch.long)
+    x = (images - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(labels), 500):
+            correct += int((model(x[start:start + 500]).argmax(1) == labels[start:start + 500]).sum())
+    out["accuracy"] = 100.0 * correct / len(labels)
+    out["num_images"] = len(labels)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1], sys.argv[2])))

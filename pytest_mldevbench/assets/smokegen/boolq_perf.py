@@ -1,0 +1,22 @@
+"""boolq_performance's smoke source: a BoolQ.zip in the real layout (train.jsonl 1,200 rows, val.jsonl 600 rows).
+
+The task's validator derives the agent's data from it exactly as from the real archive: a seeded hold-out of
+the train rows becomes the local validation split, and val.jsonl is the hidden evaluation split. This asset is
+`private` (grader-side only, never served).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .boolq import rows, write_boolq_zip
+
+P_TRUE = 0.62
+
+
+def generate(out: Path, seed: int, deps: dict) -> dict:
+    splits = {"train": rows(seed, "p5-train", 1200, P_TRUE), "val": rows(seed, "p5-val", 600, P_TRUE)}
+    write_boolq_zip(out / "BoolQ.zip", splits)
+    return {"counts": {k: len(v) for k, v in splits.items()},
+            "true_fraction": {k: round(float(np.mean([x["label"] for x in v])), 4) for k, v in splits.items()}}
