@@ -15,7 +15,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from utils import load_boolq_datasets
 
 MODEL_ID = "huawei-noah/TinyBERT_General_4L_312D"
-MAX_LENGTH = 24 if os.environ.get("MLDB_PROFILE") == "smoke" else 64
+MAX_LENGTH = 16 if os.environ.get("MLDB_PROFILE") == "smoke" else 64
 LR, EPOCHS, BATCH_SIZE = 2e-5, 1, 16
 
 
