@@ -45,7 +45,7 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     wnids = sorted(p.name for p in Path("dataset/train").iterdir())
     with open("dataset/noisy_labels_50.csv") as f:
-        train = [(row["path"], wnids.index(row["label"])) for row in csv.DictReader(f)]
+        train = [(row["path"], wnids.index(row["label"])) for row in csv.DictReader(f) if row["path"].startswith("train/")]
     val = [(str(p.relative_to("dataset")), wnids.index(p.parent.name)) for p in sorted(Path("dataset/val").rglob("*.JPEG"))]
     xtr = torch.stack([load(Path("dataset") / p) for p, _ in train])
     ytr = torch.tensor([y for _, y in train])
