@@ -229,10 +229,12 @@ class Grader:
         key_parts = [self.task.id, (self.hidden_dir / script).read_bytes(), *args, *inputs]
         return cached(key_parts, lambda: self.run_hidden_python(script, *args, timeout=timeout, gpu=gpu))
 
-    def add_grader_file(self, name: str, dest: str | None = None) -> Path:
-        """Copy a standalone helper from pytest_mldevbench/graders/ into the grading dir (for hidden tests)."""
+    def add_grader_file(self, name: str, dest: str | None = None, hidden: bool = False) -> Path:
+        """Copy a standalone helper from pytest_mldevbench/graders/ into the grading dir (for hidden tests), or,
+        with hidden=True, into the grader-private copy of hidden/ (a script shared by several cases, then run
+        with `run_hidden_python(dest)` or copied from `hidden_dir` like the case's own hidden files)."""
         source = Path(__file__).parent / "graders" / name
-        target = self.grading_dir / (dest or name)
+        target = (self.hidden_dir if hidden else self.grading_dir) / (dest or name)
         shutil.copy2(source, target)
         return target
 

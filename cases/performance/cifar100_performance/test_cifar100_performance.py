@@ -19,6 +19,10 @@ MEAN, STD = ("0.5071", "0.4867", "0.4408"), ("0.2675", "0.2565", "0.2761")
 NUM_CLASSES = 100
 INPUT_SEED = 20250212
 IO_DIR = "_grader_io"
+# the prediction-step scripts shared with the other CIFAR classification case (pytest_mldevbench/graders/),
+# placed into the grader-private hidden copy under these names
+SHARED_HIDDEN = {"classifier_inputs.py": "make_inputs.py", "classifier_predict.py": "predict_classifier.py",
+                 "classifier_score.py": "score_predictions.py"}
 PROJECT = "cifar100-classification"
 TIMESTAMP = re.compile(r"\d{8}[-_T]?\d{4,6}|\d{4}-\d{2}-\d{2}[-_T ]\d{2}[-:]?\d{2}")
 
@@ -58,6 +62,8 @@ def inside(root, rel):
 
 def prediction_step(trial, eval_source):
     """Inputs-only prediction in the sandbox, then grader-side scoring. Returns (report, score)."""
+    for name, dest in SHARED_HIDDEN.items():
+        trial.add_grader_file(name, dest, hidden=True)
     work = trial.grading_dir
     for name in LOCKED:  # the pristine copies, whatever the agent left there
         _reset(work / name)

@@ -17,6 +17,10 @@ MEAN, STD = ("0.4914", "0.4822", "0.4465"), ("0.2023", "0.1994", "0.2010")
 NUM_CLASSES = 10
 INPUT_SEED = 20250211
 IO_DIR = "_grader_io"
+# the prediction-step scripts shared with the other CIFAR classification case (pytest_mldevbench/graders/),
+# placed into the grader-private hidden copy under these names
+SHARED_HIDDEN = {"classifier_inputs.py": "make_inputs.py", "classifier_predict.py": "predict_classifier.py",
+                 "classifier_score.py": "score_predictions.py"}
 
 
 def prepare_workspace(trial):
@@ -45,6 +49,8 @@ def _reset(path):
 
 def prediction_step(trial, eval_source):
     """Inputs-only prediction in the sandbox, then grader-side scoring. Returns (report, score)."""
+    for name, dest in SHARED_HIDDEN.items():
+        trial.add_grader_file(name, dest, hidden=True)
     work = trial.grading_dir
     for name in LOCKED:  # the pristine copies, whatever the agent left there
         _reset(work / name)

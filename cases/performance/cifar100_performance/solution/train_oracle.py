@@ -1,13 +1,14 @@
 """Oracle for cifar100_performance.
 
 smoke: a 4-block BN-CNN (about 0.25 M params), AdamW + OneCycle (max lr 4e-3, wd 5e-4), batch 64, crop+flip,
-       12 epochs on all training images (train + local val).
+       7 epochs on all training images (train + local val).
 full:  timm ViT-S/16 (augreg in21k -> in1k) from the zoo with a new 100-way head; the wrapper upsamples
        32 -> 224 px and re-normalises inside forward; SGD momentum 0.9, lr 0.01, cosine with 500 warm-up
        steps, batch 128, label smoothing 0.1, 8 epochs on train + local val.
 Logs to W&B offline (train_loss, val_loss, val_accuracy, a table of 16 sample predictions) through
 train_baseline.fit, and writes utils.py.
 """
+import argparse
 import math
 import os
 
@@ -76,6 +77,9 @@ def get_best_model():
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=None, help="default: 8 (full), 7 (smoke)")
+    args = parser.parse_args()
     full = os.environ.get("MLDB_PROFILE", "smoke") == "full"
     torch.manual_seed(0)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
@@ -84,7 +88,7 @@ def main():
     import utils
     arch = "vit_small_patch16_224.augreg_in21k_ft_in1k" if full else "bncnn"
     batch = 128 if full else 64
-    epochs = 8 if full else 12
+    epochs = args.epochs or (8 if full else 7)
     train_loader, val_loader = make_loaders(batch, include_val=True)
     model = utils.build(arch, pretrained=full)
     steps = epochs * len(train_loader)

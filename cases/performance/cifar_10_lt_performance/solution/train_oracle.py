@@ -1,6 +1,6 @@
 """Oracle for cifar_10_lt_performance: logit-adjusted cross-entropy (tau = 1) on the long-tailed set.
 
-smoke: the baseline SmallCNN, AdamW + OneCycle (max lr 5e-3, wd 5e-4), batch 64, 24 epochs.
+smoke: the baseline SmallCNN, AdamW + OneCycle (max lr 5e-3, wd 5e-4), batch 64, 16 epochs.
 full:  torchvision ResNet-18 (ImageNet weights from the zoo in TORCH_HOME), 10-way head, input upsampled
        32 -> 112 px inside forward; AdamW 1e-3 + cosine, 15 epochs.
 Keeps the best epoch by balanced accuracy on val_balanced in checkpoints/best.pt and writes utils.py.
@@ -54,6 +54,7 @@ def get_best_model():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", default=os.environ.get("MLDB_PROFILE", "smoke"))
+    parser.add_argument("--epochs", type=int, default=None, help="default: 15 (full), 16 (smoke)")
     args = parser.parse_args()
     full = args.profile == "full"
     torch.manual_seed(0)
@@ -73,7 +74,7 @@ def main():
         state = {k: v for k, v in state.items() if not k.startswith("fc.")}
         model.net.load_state_dict(state, strict=False)
     model = model.to(device)
-    epochs = 15 if full else 24
+    epochs = args.epochs or (15 if full else 16)
     steps = epochs * len(train_loader)
     if full:
         opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=5e-4)
