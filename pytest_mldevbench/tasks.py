@@ -63,6 +63,11 @@ class Task:
         return values[name]
 
 
+# A prompt that states its budget (a threshold with one of these names) must state the limit the harness
+# enforces: the resource it is checked against.
+STATED_BUDGET = {"wall_time_s": "agent_timeout_s", "cpus": "cpus", "gpus": "gpus", "ram_gb": "memory_gb"}
+
+
 def load_task(root: Path) -> Task:
     """Load and validate `root/task.toml`; raise TaskError naming the file and field."""
     path = root / "task.toml"
@@ -94,6 +99,12 @@ def load_task(root: Path) -> Task:
     resources = _resources(data, fail)
     thresholds = {p: _numbers(_table(_table(data, "thresholds", fail), p, fail, f"thresholds.{p}"),
                               f"thresholds.{p}", fail) for p in PROFILES}
+    for p in PROFILES:
+        for stated, enforced in STATED_BUDGET.items():
+            limit = getattr(resources[p], enforced)
+            if stated in thresholds[p] and thresholds[p][stated] != limit:
+                raise fail(f"thresholds.{p}.{stated}", f"is {thresholds[p][stated]:g} but the enforced "
+                           f"resources.{enforced} is {limit:g} (the prompt would state a wrong budget)")
     for name_ in ("prompt.md",):
         if not (root / name_).is_file():
             raise TaskError(f"{root / name_}: file is missing")

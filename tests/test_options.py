@@ -60,6 +60,8 @@ def test_bad_input_is_a_usage_error(cases, args, message):
     (lambda t: t.replace('category = "extras"', 'category = "misc"'), "field 'category'"),
     (lambda t: t + "\n[resources.smoke]\ncpus = -1\n", "field 'resources.cpus'"),
     (lambda t: t + "\n[thresholds.smoke]\naccuracy = \"high\"\n", "field 'thresholds.smoke.accuracy'"),
+    # a stated budget (wall_time_s, cpus, gpus, ram_gb) must be the enforced resource
+    (lambda t: t + "\n[thresholds.smoke]\nwall_time_s = 5\n", "field 'thresholds.smoke.wall_time_s'"),
     (lambda t: t + "\n[files]\nprotected = \"x.py\"\n", "field 'files.protected'"),
     (lambda t: t + "\nid = \n", "not valid TOML"),
 ])
