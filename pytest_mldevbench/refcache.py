@@ -5,6 +5,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Callable
 
@@ -40,3 +41,21 @@ def cached(parts: list, compute: Callable[[], dict], root: Path | None = None) -
         tmp.write_text(json.dumps(result), encoding="utf-8")
         tmp.replace(path)
         return result
+
+
+def built_once(target: Path, build: Callable[[Path], None]) -> Path:
+    """The folder `target`, built once on this machine: `build(folder)` fills a temporary sibling that is then
+    renamed into place, under a file lock, so concurrent trials (xdist workers) wait for the first build and
+    share it, and an interrupted build leaves nothing half-made at `target`."""
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.is_dir():
+            tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            build(tmp)
+            tmp.replace(target)
+    return target

@@ -7,19 +7,18 @@ derivation is deterministic and cached next to the source in the grader's asset 
 runs the agent's utils.get_best_model() in the sandbox on the withheld images only; the grader scores.
 """
 import csv
-import fcntl
 import gzip
 import hashlib
 import io
 import json
 import math
-import os
 import random
 import shutil
 import tarfile
 from pathlib import Path
 
 from pytest_mldevbench.errors import GradingError
+from pytest_mldevbench.refcache import built_once
 
 SOURCE = {"smoke": "imagenette2-160-p2", "full": "imagenette2-160"}
 SERVED = "imagenette2-160-p2"          # the served copy's name: {assets_url}/<SERVED>/imagenette2-160.tgz
@@ -57,7 +56,7 @@ def _tar_bytes(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def derive(source: Path, target: Path, withhold: tuple[int, int]) -> None:
+def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
     """From a real-layout archive: served/imagenette2-160.tgz (minus the withheld val images and their CSV rows),
     eval/<index>.JPEG + eval/labels.json (withheld images, clean labels), split.json (spot pairs, counts)."""
     files = {}
@@ -87,34 +86,26 @@ def derive(source: Path, target: Path, withhold: tuple[int, int]) -> None:
     kept_rows = [r for r in rows if r["path"] not in rel_gone]
     w.writerows(kept_rows)
     served[csv_name] = text.getvalue().encode()
-    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "served").mkdir(parents=True)
-    (tmp / "eval").mkdir()
-    (tmp / "served" / ARCHIVE).write_bytes(_tar_bytes(served))
+    (out / "served").mkdir(parents=True)
+    (out / "eval").mkdir()
+    (out / "served" / ARCHIVE).write_bytes(_tar_bytes(served))
     labels = []
     for i, name in enumerate(withheld):
-        (tmp / "eval" / f"{i:05d}.JPEG").write_bytes(files[name])
+        (out / "eval" / f"{i:05d}.JPEG").write_bytes(files[name])
         labels.append(WNIDS.index(name.split("/")[2]))
-    (tmp / "eval" / "labels.json").write_text(json.dumps(labels))
+    (out / "eval" / "labels.json").write_text(json.dumps(labels))
     train_rows = sorted((r["path"], r["noisy_labels_50"]) for r in rows if r["path"].startswith("train/"))
     spots = random.Random(4).sample(train_rows, 4)
-    (tmp / "split.json").write_text(json.dumps({
+    (out / "split.json").write_text(json.dumps({
         "spot_pairs": spots, "num_withheld": len(withheld), "num_served_val": sum(map(len, val.values())) - len(gone),
         "num_train": len(train_rows), "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest()}, indent=1))
-    os.replace(tmp, target)
 
 
 def derived(trial) -> Path:
     """The cached derivation for this profile's source (built once per machine under a file lock)."""
     source_dir = trial.asset_reference(SOURCE[trial.profile])
-    target = source_dir.parent / f"derived-{DERIVED_VERSION}"
-    if not (target / "split.json").is_file():
-        with open(source_dir.parent / f".derived-{DERIVED_VERSION}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (target / "split.json").is_file():
-                derive(source_dir / ARCHIVE, target, WITHHOLD[trial.profile])
-    return target
+    return built_once(source_dir.parent / f"derived-{DERIVED_VERSION}",
+                      lambda out: derive(source_dir / ARCHIVE, out, WITHHOLD[trial.profile]))
 
 
 def prepare_workspace(trial):

@@ -6,15 +6,14 @@ official val ids (images and masks) are the hidden evaluation set, kept in the g
 derivation is deterministic and cached next to the source. Grading runs no agent code: hidden seg_eval.py
 loads the weights with weights_only=True, strictly into the grader's own fcn_resnet50.
 """
-import fcntl
 import json
 import math
-import os
 import shutil
 import tarfile
 from pathlib import Path
 
 from pytest_mldevbench.errors import GradingError, InfrastructureError
+from pytest_mldevbench.refcache import built_once
 
 SOURCE = {"smoke": "voc2012-seg-p4", "full": "voc2012-seg"}
 TAR = "VOCtrainval_11-May-2012.tar"
@@ -27,7 +26,7 @@ INFO = {"model_name": "torchvision.models.segmentation.fcn_resnet50",
         "dataset_info": {"year": "2012", "image_set": "val", "num_classes": 21}}
 
 
-def derive(source: Path, target: Path, holdout: int) -> None:
+def derive(source: Path, out: Path, holdout: int) -> None:
     """workspace/VOCdevkit/VOC2012/{JPEGImages,SegmentationClass,ImageSets/Segmentation/{train,val}.txt} and
     eval/{images,masks} (official val), streamed from the tar."""
     with tarfile.open(source, "r:") as tar:
@@ -38,9 +37,7 @@ def derive(source: Path, target: Path, holdout: int) -> None:
     train_all, hidden = lists["train"], set(lists["val"])
     train, local = train_all[:-holdout], train_all[-holdout:]
     given = set(train_all)
-    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    ws, ev = tmp / "workspace" / ROOT, tmp / "eval"
+    ws, ev = out / "workspace" / ROOT, out / "eval"
     for d in (ws / "JPEGImages", ws / "SegmentationClass", ws / "ImageSets" / "Segmentation", ev / "images",
               ev / "masks"):
         d.mkdir(parents=True)
@@ -63,19 +60,13 @@ def derive(source: Path, target: Path, holdout: int) -> None:
         raise InfrastructureError(f"{source}: expected {2 * (len(given) + len(hidden))} images and masks, found {found}")
     (ws / "ImageSets" / "Segmentation" / "train.txt").write_text("".join(i + "\n" for i in train))
     (ws / "ImageSets" / "Segmentation" / "val.txt").write_text("".join(i + "\n" for i in local))
-    (tmp / "split.json").write_text(json.dumps({"train": len(train), "local_val": len(local), "hidden": len(hidden)}))
-    os.replace(tmp, target)
+    (out / "split.json").write_text(json.dumps({"train": len(train), "local_val": len(local), "hidden": len(hidden)}))
 
 
 def derived(trial) -> Path:
     source_dir = trial.asset_reference(SOURCE[trial.profile])
-    target = source_dir.parent / f"derived-{DERIVED_VERSION}"
-    if not (target / "split.json").is_file():
-        with open(source_dir.parent / f".derived-{DERIVED_VERSION}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (target / "split.json").is_file():
-                derive(source_dir / TAR, target, HOLDOUT[trial.profile])
-    return target
+    return built_once(source_dir.parent / f"derived-{DERIVED_VERSION}",
+                      lambda out: derive(source_dir / TAR, out, HOLDOUT[trial.profile]))
 
 
 def prepare_workspace(trial):
