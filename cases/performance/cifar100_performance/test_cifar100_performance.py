@@ -11,6 +11,7 @@ import re
 import shutil
 
 from pytest_mldevbench.errors import InfrastructureError
+from pytest_mldevbench.graders.classifier_step import inside, prediction_step
 
 BUNDLE = "cifar100-p6"
 DATA_FILES = ["train", "meta"]
@@ -18,11 +19,6 @@ LOCKED = ["cifar100.py", "evaluate.py"]
 MEAN, STD = ("0.5071", "0.4867", "0.4408"), ("0.2675", "0.2565", "0.2761")
 NUM_CLASSES = 100
 INPUT_SEED = 20250212
-IO_DIR = "_grader_io"
-# the prediction-step scripts shared with the other CIFAR classification case (pytest_mldevbench/graders/),
-# placed into the grader-private hidden copy under these names
-SHARED_HIDDEN = {"classifier_inputs.py": "make_inputs.py", "classifier_predict.py": "predict_classifier.py",
-                 "classifier_score.py": "score_predictions.py"}
 PROJECT = "cifar100-classification"
 TIMESTAMP = re.compile(r"\d{8}[-_T]?\d{4,6}|\d{4}-\d{2}-\d{2}[-_T ]\d{2}[-:]?\d{2}")
 
@@ -42,58 +38,6 @@ def _eval_source(trial):
         return trial.asset_reference(BUNDLE) / "eval" / "test"
     raise InfrastructureError("full profile: the CIFAR-100 test split comes from the cifar-100 asset; "
                               "build the cifar100-p6 bundle from the real data first (not automated yet)")
-
-
-def _reset(path):
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def inside(root, rel):
-    """root/rel if it exists and resolves inside root (a symlink out of the snapshot counts as missing)."""
-    path = root / rel
-    try:
-        return path if path.exists() and path.resolve().is_relative_to(root.resolve()) else None
-    except (OSError, RuntimeError):
-        return None
-
-
-def prediction_step(trial, eval_source):
-    """Inputs-only prediction in the sandbox, then grader-side scoring. Returns (report, score)."""
-    for name, dest in SHARED_HIDDEN.items():
-        trial.add_grader_file(name, dest, hidden=True)
-    work = trial.grading_dir
-    for name in LOCKED:  # the pristine copies, whatever the agent left there
-        _reset(work / name)
-        shutil.copyfile(trial.task.workspace / name, work / name)
-    io = work / IO_DIR
-    _reset(io)
-    private = trial.hidden_dir / "_eval"
-    _reset(private)
-    private.mkdir()
-    shutil.copyfile(eval_source, private / "eval.pkl")
-    made = trial.run_hidden_python("make_inputs.py", str(private / "eval.pkl"), IO_DIR, str(INPUT_SEED), timeout=120)
-    shutil.move(str(io / "labels.json"), str(private / "labels.json"))
-    (private / "eval.pkl").unlink()
-    shutil.copyfile(trial.hidden_dir / "predict_classifier.py", io / "predict_classifier.py")
-    run = trial.run_script(["python", f"{IO_DIR}/predict_classifier.py", f"{IO_DIR}/inputs.npy",
-                            f"{IO_DIR}/predictions.npy", "--num-classes", str(NUM_CLASSES), "--mean", *MEAN,
-                            "--std", *STD, "--batch", "64", "--max-params", f"{trial.threshold('max_params'):.0f}",
-                            "--census-factor", f"{trial.threshold('census_factor'):g}"],
-                           timeout=trial.threshold("predict_timeout_s"), report=True)
-    report = run.report if isinstance(run.report, dict) else {}
-    if run.timed_out:
-        report["error"] = f"the prediction step timed out after {trial.threshold('predict_timeout_s'):g} s"
-    elif not report:
-        report["error"] = f"the prediction step wrote no report (exit {run.returncode}): {run.stderr[-600:]}"
-    score = {"ok": False, "error": report.get("error") or "no predictions"}
-    if not report.get("error") and (io / "predictions.npy").is_file() and not (io / "predictions.npy").is_symlink():
-        score = trial.run_hidden_python("score_predictions.py", f"{IO_DIR}/predictions.npy",
-                                        str(private / "labels.json"), str(NUM_CLASSES), timeout=120)
-    report["num_images"] = made["num_images"]
-    return report, score
 
 
 def _number(value):
@@ -157,7 +101,8 @@ def test_cifar100_performance(trial):
                                                      f"{len(best)} files / {best_size / 1e6:.1f} MB")
     check_wandb(trial)
 
-    report, score = prediction_step(trial, _eval_source(trial))
+    report, score = prediction_step(trial, _eval_source(trial), locked=LOCKED, num_classes=NUM_CLASSES,
+                                    mean=MEAN, std=STD, input_seed=INPUT_SEED)
     max_params = trial.threshold("max_params")
     params, census = report.get("num_params_total"), report.get("census_numel")
     trial.check("get_best_model() returns an nn.Module that predicts every hidden image in time",

@@ -9,6 +9,7 @@ import json
 import shutil
 
 from pytest_mldevbench.errors import InfrastructureError
+from pytest_mldevbench.graders.classifier_step import prediction_step
 
 BUNDLE = "cifar10-lt"
 DATA_FILES = ["train_lt", "val_balanced"]
@@ -16,11 +17,6 @@ LOCKED = ["dataset.py", "evaluate.py"]
 MEAN, STD = ("0.4914", "0.4822", "0.4465"), ("0.2023", "0.1994", "0.2010")
 NUM_CLASSES = 10
 INPUT_SEED = 20250211
-IO_DIR = "_grader_io"
-# the prediction-step scripts shared with the other CIFAR classification case (pytest_mldevbench/graders/),
-# placed into the grader-private hidden copy under these names
-SHARED_HIDDEN = {"classifier_inputs.py": "make_inputs.py", "classifier_predict.py": "predict_classifier.py",
-                 "classifier_score.py": "score_predictions.py"}
 
 
 def prepare_workspace(trial):
@@ -38,49 +34,6 @@ def _eval_source(trial):
         return trial.asset_reference(BUNDLE) / "eval" / "test_batch"
     raise InfrastructureError("full profile: the balanced CIFAR-10 test split comes from the cifar-10 asset; "
                               "build the cifar10-lt bundle from the real data first (not automated yet)")
-
-
-def _reset(path):
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def prediction_step(trial, eval_source):
-    """Inputs-only prediction in the sandbox, then grader-side scoring. Returns (report, score)."""
-    for name, dest in SHARED_HIDDEN.items():
-        trial.add_grader_file(name, dest, hidden=True)
-    work = trial.grading_dir
-    for name in LOCKED:  # the pristine copies, whatever the agent left there
-        _reset(work / name)
-        shutil.copyfile(trial.task.workspace / name, work / name)
-    io = work / IO_DIR
-    _reset(io)
-    private = trial.hidden_dir / "_eval"
-    _reset(private)
-    private.mkdir()
-    shutil.copyfile(eval_source, private / "eval.pkl")
-    made = trial.run_hidden_python("make_inputs.py", str(private / "eval.pkl"), IO_DIR, str(INPUT_SEED), timeout=120)
-    shutil.move(str(io / "labels.json"), str(private / "labels.json"))
-    (private / "eval.pkl").unlink()
-    shutil.copyfile(trial.hidden_dir / "predict_classifier.py", io / "predict_classifier.py")
-    run = trial.run_script(["python", f"{IO_DIR}/predict_classifier.py", f"{IO_DIR}/inputs.npy",
-                            f"{IO_DIR}/predictions.npy", "--num-classes", str(NUM_CLASSES), "--mean", *MEAN,
-                            "--std", *STD, "--batch", "64", "--max-params", f"{trial.threshold('max_params'):.0f}",
-                            "--census-factor", f"{trial.threshold('census_factor'):g}"],
-                           timeout=trial.threshold("predict_timeout_s"), report=True)
-    report = run.report if isinstance(run.report, dict) else {}
-    if run.timed_out:
-        report["error"] = f"the prediction step timed out after {trial.threshold('predict_timeout_s'):g} s"
-    elif not report:
-        report["error"] = f"the prediction step wrote no report (exit {run.returncode}): {run.stderr[-600:]}"
-    score = {"ok": False, "error": report.get("error") or "no predictions"}
-    if not report.get("error") and (io / "predictions.npy").is_file() and not (io / "predictions.npy").is_symlink():
-        score = trial.run_hidden_python("score_predictions.py", f"{IO_DIR}/predictions.npy",
-                                        str(private / "labels.json"), str(NUM_CLASSES), timeout=120)
-    report["num_images"] = made["num_images"]
-    return report, score
 
 
 def _number(value):
@@ -106,7 +59,8 @@ def test_cifar_10_lt_performance(trial):
     trial.check("training_metrics.json has numeric best_loss and best_balanced_acc in percent (1, 100]", ok,
                 f"got {str(metrics)[:300]}")
 
-    report, score = prediction_step(trial, _eval_source(trial))
+    report, score = prediction_step(trial, _eval_source(trial), locked=LOCKED, num_classes=NUM_CLASSES,
+                                    mean=MEAN, std=STD, input_seed=INPUT_SEED)
     max_params = trial.threshold("max_params")
     params, census = report.get("num_params_total"), report.get("census_numel")
     trial.check("get_best_model() returns an nn.Module that predicts every hidden image in time",
