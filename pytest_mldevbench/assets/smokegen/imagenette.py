@@ -47,6 +47,20 @@ def _noisy(r, labels: list[int], pct: int) -> list[int]:
     return out
 
 
+def write_archive(out: Path, members: dict[str, bytes], rows: dict[str, list], noisy: dict[int, list[int]]) -> None:
+    """imagenette2-160.tgz: the image `members` plus noisy_imagenette.csv (train rows with a label per noise
+    level, then val rows with their clean label in every column)."""
+    text = io.StringIO()
+    w = csv.writer(text, lineterminator="\n")
+    w.writerow(["path"] + [f"noisy_labels_{p}" for p in NOISE_LEVELS] + ["is_valid"])
+    for i, (path, cls) in enumerate(rows["train"]):
+        w.writerow([path] + [WNIDS[noisy[p][i]] for p in NOISE_LEVELS] + ["False"])
+    for path, cls in rows["val"]:
+        w.writerow([path] + [WNIDS[cls]] * len(NOISE_LEVELS) + ["True"])
+    members = {**members, TOP + "noisy_imagenette.csv": text.getvalue().encode()}
+    write_tar(out / "imagenette2-160.tgz", members, compress=True)
+
+
 def generate(out: Path, seed: int, deps: dict) -> dict:
     r = rng(seed, "layout")
     train_counts = r.integers(12, 21, 10)
@@ -70,15 +84,7 @@ def generate(out: Path, seed: int, deps: dict) -> dict:
     differ = sum(a != b for a, b in zip(noisy[50], clean)) / len(clean)
     assert 0.4 <= differ <= 0.6, differ
     assert sum(noisy[50].count(c) != clean.count(c) for c in range(10)) >= 3
-    text = io.StringIO()
-    w = csv.writer(text, lineterminator="\n")
-    w.writerow(["path"] + [f"noisy_labels_{p}" for p in NOISE_LEVELS] + ["is_valid"])
-    for i, (path, cls) in enumerate(rows["train"]):
-        w.writerow([path] + [WNIDS[noisy[p][i]] for p in NOISE_LEVELS] + ["False"])
-    for path, cls in rows["val"]:
-        w.writerow([path] + [WNIDS[cls]] * len(NOISE_LEVELS) + ["True"])
-    members[TOP + "noisy_imagenette.csv"] = text.getvalue().encode()
-    write_tar(out / "imagenette2-160.tgz", members, compress=True)
+    write_archive(out, members, rows, noisy)
     return {"train_folder_counts": dict(zip(WNIDS, train_counts.tolist())),
             "val_folder_counts": dict(zip(WNIDS, val_counts.tolist())),
             "train_noisy50_counts": {w_: noisy[50].count(i) for i, w_ in enumerate(WNIDS)},

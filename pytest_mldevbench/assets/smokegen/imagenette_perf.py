@@ -7,16 +7,15 @@ as the hidden evaluation set (smoke: 50 of 75), the rest is served. This asset i
 """
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from .common import rng, write_tar
+from .common import rng
 from .draw import synthetic_vision
-from .imagenette import NOISE_LEVELS, TOP, WNIDS, _noisy
+from .imagenette import NOISE_LEVELS, TOP, WNIDS, _noisy, write_archive
 
 SIZE, SIGMA, MIX = 64, 80.0, 0.3
 PER_CLASS = {"train": 100, "val": 75}
@@ -49,14 +48,6 @@ def generate(out: Path, seed: int, deps: dict) -> dict:
     clean = [c for _, c in rows["train"]]
     noisy = {p: _noisy(rng(seed, "noise", p), clean, p) for p in NOISE_LEVELS}
     differ = sum(a != b for a, b in zip(noisy[50], clean)) / len(clean)
-    text = io.StringIO()
-    w = csv.writer(text, lineterminator="\n")
-    w.writerow(["path"] + [f"noisy_labels_{p}" for p in NOISE_LEVELS] + ["is_valid"])
-    for i, (path, cls) in enumerate(rows["train"]):
-        w.writerow([path] + [WNIDS[noisy[p][i]] for p in NOISE_LEVELS] + ["False"])
-    for path, cls in rows["val"]:
-        w.writerow([path] + [WNIDS[cls]] * len(NOISE_LEVELS) + ["True"])
-    members[TOP + "noisy_imagenette.csv"] = text.getvalue().encode()
-    write_tar(out / "imagenette2-160.tgz", members, compress=True)
+    write_archive(out, members, rows, noisy)
     return {"per_class": PER_CLASS, "size": SIZE, "sigma": SIGMA, "mix": MIX,
             "noisy50_differs_fraction": round(differ, 4), "num_rows": len(rows["train"]) + len(rows["val"])}

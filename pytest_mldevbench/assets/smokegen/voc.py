@@ -57,15 +57,13 @@ def scene(r: np.random.Generator):
     return draw.to_uint8(img), mask
 
 
-def generate(out: Path, seed: int, deps: dict) -> dict:
-    r = rng(seed, "ids")
-    ids = sorted({f"{int(y)}_{int(n):06d}" for y, n in zip(r.integers(2007, 2012, 200), r.integers(1, 9000, 200))})
-    ids = [ids[i] for i in sorted(r.choice(len(ids), 72, replace=False))]
-    order = r.permutation(72)
-    train, val = sorted(ids[i] for i in order[:48]), sorted(ids[i] for i in order[48:])
+def write_voc_tar(out: Path, seed: int, draw_scene, train: list[str], val: list[str]) -> np.ndarray:
+    """VOCtrainval_11-May-2012.tar of the ids in `train` + `val`: one seeded `draw_scene(rng)` -> (image, mask)
+    per id as JPEG and palette PNG, and ImageSets/Segmentation/{train,val,trainval}.txt. Returns the mask
+    pixel count per class value (256 bins)."""
     members, pal, pixels = {}, voc_palette(), np.zeros(256, np.int64)
-    for img_id in ids:
-        img, mask = scene(rng(seed, "scene", img_id))
+    for img_id in sorted(train + val):
+        img, mask = draw_scene(rng(seed, "scene", img_id))
         buf = io.BytesIO()
         Image.fromarray(img, "RGB").save(buf, "JPEG", quality=90)
         members[ROOT + f"JPEGImages/{img_id}.jpg"] = buf.getvalue()
@@ -78,5 +76,15 @@ def generate(out: Path, seed: int, deps: dict) -> dict:
     for name, part in (("train", train), ("val", val), ("trainval", sorted(train + val))):
         members[ROOT + f"ImageSets/Segmentation/{name}.txt"] = "".join(i + "\n" for i in part).encode()
     write_tar(out / "VOCtrainval_11-May-2012.tar", members, compress=False)
+    return pixels
+
+
+def generate(out: Path, seed: int, deps: dict) -> dict:
+    r = rng(seed, "ids")
+    ids = sorted({f"{int(y)}_{int(n):06d}" for y, n in zip(r.integers(2007, 2012, 200), r.integers(1, 9000, 200))})
+    ids = [ids[i] for i in sorted(r.choice(len(ids), 72, replace=False))]
+    order = r.permutation(72)
+    train, val = sorted(ids[i] for i in order[:48]), sorted(ids[i] for i in order[48:])
+    pixels = write_voc_tar(out, seed, scene, train, val)
     return {"num_train": len(train), "num_val": len(val),
             "class_pixel_counts": {str(c): int(pixels[c]) for c in list(range(21)) + [255] if pixels[c]}}

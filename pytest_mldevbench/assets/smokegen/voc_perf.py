@@ -7,15 +7,13 @@ the last 30 of them as local validation) and keeps the val ids as the hidden eva
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from . import draw
-from .common import rng, write_tar
-from .voc import ROOT, voc_palette
+from .common import rng
+from .voc import write_voc_tar
 
 SIZE, SIGMA = 64, 25.0
 COUNTS = {"train": 150, "val": 60}
@@ -54,20 +52,6 @@ def generate(out: Path, seed: int, deps: dict) -> dict:
     order = r.permutation(n)
     split = {"train": sorted(ids[i] for i in order[:COUNTS["train"]]),
              "val": sorted(ids[i] for i in order[COUNTS["train"]:])}
-    members, pal, pixels = {}, voc_palette(), np.zeros(256, np.int64)
-    for img_id in ids:
-        img, mask = scene(rng(seed, "scene", img_id))
-        buf = io.BytesIO()
-        Image.fromarray(img, "RGB").save(buf, "JPEG", quality=90)
-        members[ROOT + f"JPEGImages/{img_id}.jpg"] = buf.getvalue()
-        png = Image.fromarray(mask, "P")
-        png.putpalette(pal)
-        buf = io.BytesIO()
-        png.save(buf, "PNG")
-        members[ROOT + f"SegmentationClass/{img_id}.png"] = buf.getvalue()
-        pixels += np.bincount(mask.ravel(), minlength=256)
-    for name, part in (("train", split["train"]), ("val", split["val"]), ("trainval", sorted(ids))):
-        members[ROOT + f"ImageSets/Segmentation/{name}.txt"] = "".join(i + "\n" for i in part).encode()
-    write_tar(out / "VOCtrainval_11-May-2012.tar", members, compress=False)
+    pixels = write_voc_tar(out, seed, scene, split["train"], split["val"])
     return {"counts": COUNTS, "size": SIZE, "sigma": SIGMA,
             "class_pixel_counts": {str(c): int(pixels[c]) for c in list(range(21)) + [255] if pixels[c]}}
