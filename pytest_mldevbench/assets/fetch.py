@@ -121,7 +121,8 @@ def fetch(cache_dir: Path, names: list[str] | None = None, source_map: Callable[
             continue
         urls = source_urls(asset)
         if not urls:
-            results[asset.name] = "skipped: no real source (served as 404 or built by a task)"
+            results[asset.name] = (f"skipped: derived from {', '.join(asset.full_from)} on first use" if asset.full_from
+                                   else "skipped: no real source (served as 404 or built by a task)")
             continue
         if store.present(asset):
             results[asset.name] = "present"
@@ -182,7 +183,10 @@ def verify(cache_dir: Path, profile: str) -> dict[str, str]:
         try:
             adir = _find_dir(store, asset)
         except FileNotFoundError:
-            out[asset.name] = "missing"
+            if profile == "full" and asset.full_from:
+                out[asset.name] = f"ok (not built yet: derived from {', '.join(asset.full_from)} on first use)"
+            else:
+                out[asset.name] = "ok (smoke only)" if profile == "full" and asset.smoke_only else "missing"
             continue
         meta = json.loads((adir / "meta.json").read_text())
         bad = [f for f, d in meta["files"].items()
@@ -198,7 +202,7 @@ def _find_dir(store: Store, asset: Asset) -> Path:
     base = store.root / asset.name
     dirs = [d for d in base.glob("*") if (d / "meta.json").is_file() and ".tmp-" not in d.name] if base.is_dir() else []
     if store.profile == "full":
-        dirs = [d for d in dirs if d.name == "real"]
+        dirs = [d for d in dirs if d.name == store.key(asset)]
     if not dirs:
         raise FileNotFoundError(asset.name)
     return max(dirs, key=lambda d: d.stat().st_mtime)

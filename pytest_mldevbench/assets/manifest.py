@@ -7,6 +7,8 @@ Kinds:
 - `hf`: a Hugging Face repo served by the endpoint under `repo_id` (unless `hf_published` is False).
 - `missing`: a path that answers 404 in both profiles.
 - `private`: grader-side files only (hidden evaluation splits, sources of per-task bundles); never served.
+  In `full`, a private bundle with `full_from` is cut from those real assets on first use (smokegen.main
+  --derive, in the task environment); a `smoke_only` one is not used (its validator reads the real asset).
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ class Asset:
     hf_published: bool = True
     torchvision_class: str = ""
     real_files: tuple[str, ...] = ()    # hf: the real repo's file list where it differs from the smoke one
+    full_from: tuple[str, ...] = ()     # private: the real assets the full-profile bundle is derived from
+    smoke_only: bool = False            # private: a smoke stand-in for a real source, not used in full
     note: str = ""
 
     @property
@@ -78,22 +82,27 @@ ASSETS: tuple[Asset, ...] = (
           deps=("hf-tinybert-boolq",),
           note="bert_eval_debug's smoke data; full uses the real BoolQ val (task bundle)"),
     Asset("boolq-p5", "private", ("BoolQ.zip",), "", {}, 5, ("boolq", "boolq_perf"),
+          smoke_only=True,
           note="boolq_performance's smoke source in the real layout (full: the real `boolq`); grader-only"),
     Asset("imagenette2-160-p2", "private", ("imagenette2-160.tgz",), "", {}, 2, ("imagenette_perf", "imagenette", "draw"),
+          smoke_only=True,
           note="full_train_workflow_performance_test's smoke source in the real layout (full: the real "
                "`imagenette2-160`); the task serves a derived copy without its withheld val images"),
     Asset("voc2012-seg-p4", "private", ("VOCtrainval_11-May-2012.tar",), "", {}, 4, ("voc_perf", "voc", "draw"),
+          smoke_only=True,
           note="improve_segmentation_baseline's smoke source in the real layout (full: the real `voc2012-seg`)"),
     Asset("cifar10-improve", "private", ("cifar-10-batches-py/data_batch_1", "cifar-10-batches-py/batches.meta",
                                          "eval/test_batch", "pretrained_baseline.ckpt"), "", {}, 11,
           ("perf", "cifar", "draw", "fit"),
           note="improve_cifar10_baseline's bundle: training batches, hidden eval/test_batch, the 8-step baseline "
-               "checkpoint (full: the real batches; the full checkpoint comes from train_baseline.py on a GPU)"),
+               "checkpoint. Full: the task reads the real batches from `cifar-10`; pretrained_baseline.ckpt is made "
+               "once on a GPU by the workspace's train_baseline.py as shipped (best val_acc epoch), placed in "
+               "full/cifar10-improve/real/files/ with a meta.json, and its test accuracy written into task.toml"),
     Asset("cifar10-lt", "private", ("cifar-10-lt/train_lt", "cifar-10-lt/val_balanced", "eval/test_batch"), "", {},
-          12, ("perf", "cifar", "draw", "fit"),
+          12, ("perf", "cifar", "draw", "fit"), full_from=("cifar-10",),
           note="cifar_10_lt_performance's bundle: long-tailed train, balanced local val, hidden eval/test_batch"),
     Asset("cifar100-p6", "private", ("cifar-100-python/train", "cifar-100-python/meta", "eval/test"), "", {}, 13,
-          ("perf", "cifar", "draw", "fit"),
+          ("perf", "cifar", "draw", "fit"), full_from=("cifar-100",),
           note="cifar100_performance's bundle: train + meta for the workspace, hidden eval/test"),
     _tv("tv-resnet18", "resnet18-f37072fd.pth", 18),
     _tv("tv-resnet50", "resnet50-0676ba61.pth", 50, "IMAGENET1K_V1, the fcn_resnet50 backbone"),
@@ -142,7 +151,7 @@ def order() -> list[Asset]:
     def visit(a: Asset):
         if a.name in done:
             return
-        for d in a.deps:
+        for d in a.deps + a.full_from:
             visit(BY_NAME[d])
         done.add(a.name)
         out.append(a)

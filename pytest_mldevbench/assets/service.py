@@ -82,7 +82,7 @@ class AssetService:
                 return
             for asset in todo:
                 if self.profile == "full" and asset.kind != "missing" and not self.store.present(asset):
-                    self._fetch(asset)
+                    self._derive(asset) if asset.full_from else self._fetch(asset)
                 else:
                     self.store.ensure(asset, self._log)
                 self._ready[asset.name] = asset
@@ -94,12 +94,25 @@ class AssetService:
             routes.files.update(self._extra_files)
             self.mirror.set_routes(routes)
 
+    def _derive(self, asset: Asset) -> None:
+        """full: cut a private bundle from the real assets it is derived from (fetched first if need be); if one
+        of them is absent, so is the bundle, and the grader's reference() says which to fetch."""
+        self.require(asset.full_from)
+        if any(d in self._absent for d in asset.full_from):
+            self._absent.add(asset.name)
+        else:
+            self.store.ensure(asset, self._log)
+
     def _fetch(self, asset: Asset) -> None:
         """full: download a missing asset from its real source (or the MLDB_ASSETS_SOURCE_PREFIX mirror);
-        if that fails it answers 404 and the grader's reference() says how to fetch it."""
+        if that fails it answers 404 and the grader's reference() says how to fetch it. A smoke-only private
+        source is absent quietly: its validator reads the real asset."""
         from .fetch import fetch, source_urls
         from .store import AssetBuildError
-        why = "it has no real source"
+        if asset.smoke_only:
+            self._absent.add(asset.name)
+            return
+        why = asset.note if asset.kind == "private" else "it has no real source"
         if source_urls(asset):
             try:
                 fetch(self.store.root.parent, [asset.name], progress=False, log=self._log or (lambda m: None))

@@ -1,7 +1,8 @@
 """The asset cache: smoke assets generated once per generator version, full assets as fetched.
 
 Layout under `<cache_dir>/<profile>/`:
-    <asset>/<key>/files/...      the served bytes (smoke: key = generator version; full: key = "real")
+    <asset>/<key>/files/...      the served bytes (smoke: key = generator version; full: key = "real", or
+                                 "derived-<version>" for a private bundle cut from real assets on first use)
     <asset>/<key>/meta.json      checksums of every file and the values recorded at build time
     torch_home-<key>/hub/checkpoints/<canonical names>   read-only, hard links into the asset dirs
 Generation runs in the task environment's Python (numpy, Pillow, torch, transformers), one subprocess per
@@ -69,8 +70,14 @@ class Store:
 
     # ---- keys and locations
     def key(self, asset: Asset) -> str:
-        if self.profile == "full":
+        if self.profile == "full" and not asset.full_from:
             return "real"
+        if self.profile == "full":  # derived: the deriver's code and what it is cut from (always "real")
+            from .smokegen.main import DERIVERS
+            h = hashlib.sha256(json.dumps([asset.name, asset.files, asset.full_from, DERIVERS[asset.name]]).encode())
+            for mod in sorted(set(asset.generator_modules) | {"common"}):
+                h.update((GEN_DIR / f"{mod}.py").read_bytes())
+            return f"derived-{h.hexdigest()[:16]}"
         if asset.name not in self._keys:
             if self._libs is None:
                 self._libs = task_lib_versions(self.task_python)
@@ -103,31 +110,36 @@ class Store:
         """Generate a smoke asset if its cache entry is missing; return its asset dir."""
         if asset.kind == "missing" or self.present(asset):
             return self.asset_dir(asset)
-        if self.profile == "full":
-            raise AssetBuildError(f"asset {asset.name} is not in the full cache {self.root}; "
-                                  "run `mldevbench assets fetch --profile full` first")
-        for dep in asset.deps:
+        derive = self.profile == "full" and bool(asset.full_from)
+        if self.profile == "full" and not derive:
+            how = asset.note if asset.kind == "private" else "run `mldevbench assets fetch --profile full` first"
+            raise AssetBuildError(f"asset {asset.name} is not in the full cache {self.root}; {how}")
+        for dep in (asset.full_from if derive else asset.deps):
             self.ensure(manifest.get(dep), log)
         target = self.asset_dir(asset)
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target.parent / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not self.present(asset):
-                self._generate(asset, target, log)
+                self._generate(asset, target, log, derive)
         return target
 
-    def _generate(self, asset: Asset, target: Path, log) -> None:
+    def _generate(self, asset: Asset, target: Path, log, derive: bool = False) -> None:
+        """Run the asset's generator (smoke) or, with `derive`, its full-profile deriver in the task env."""
         tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
-        deps = [f"{d}={self.files_dir(manifest.get(d))}" for d in asset.deps]
-        cmd = [self.task_python, "-c", _BOOTSTRAP, str(GEN_DIR.parent), asset.name, str(tmp / "files"),
-               str(asset.generator_seed), *deps]
+        deps = [f"{d}={self.files_dir(manifest.get(d))}" for d in (asset.full_from if derive else asset.deps)]
+        if self.task_python is None:
+            from ..taskenv import task_python
+            self.task_python = str(task_python())
+        cmd = [self.task_python, "-c", _BOOTSTRAP, str(GEN_DIR.parent), *(["--derive"] if derive else []),
+               asset.name, str(tmp / "files"), str(asset.generator_seed), *deps]
         env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", CUDA_VISIBLE_DEVICES="",
                    HF_HUB_DISABLE_TELEMETRY="1")
         env.pop("MLDB_TORCHVISION_MIRROR", None)
         if log:
-            log(f"mldevbench assets: generating {asset.name} ({self.key(asset)})")
+            log(f"mldevbench assets: {'deriving' if derive else 'generating'} {asset.name} ({self.key(asset)})")
         start = time.monotonic()
         r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
         elapsed = time.monotonic() - start
@@ -138,9 +150,11 @@ class Store:
         missing = [f for f in asset.files if not (tmp / "files" / f).is_file()]
         if missing:
             raise AssetBuildError(f"generator for {asset.name} did not write {missing}")
-        meta = {"asset": asset.name, "profile": "smoke", "key": self.key(asset), "seed": asset.generator_seed,
+        meta = {"asset": asset.name, "profile": self.profile, "key": self.key(asset), "seed": asset.generator_seed,
                 "libs": self._libs, "generation_s": round(elapsed, 2), "files": describe_files(tmp / "files"),
                 "recorded": recorded}
+        if derive:
+            meta["derived_from"] = {d: self.meta(manifest.get(d))["files"] for d in asset.full_from}
         for path in (tmp / "files").rglob("*"):
             path.chmod(0o444 if path.is_file() else 0o555)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

@@ -1,16 +1,17 @@
 """Validator for cifar100_performance: top-1 recomputed on the hidden CIFAR-100 test split, W&B read offline.
 
-The prediction step runs the grader's `predict_classifier.py` in the sandbox on a copy of the snapshot (the
-agent's `utils.py` and whatever it imports, the pristine `cifar100.py`/`evaluate.py`), on the test *inputs
-only*; it reports the total parameter count and a live-tensor census. Labels stay grader-side and are scored
-by `score_predictions.py`, which imports no agent code.
+The bundle (`cifar100-p6`) is generated in smoke and, in full, cut from the real CIFAR-100 tarball on first use
+(train and meta for the workspace, the real test pickle as the hidden split). The prediction step runs the
+grader's `predict_classifier.py` in the sandbox on a copy of the snapshot (the agent's `utils.py` and whatever it
+imports, the pristine `cifar100.py`/`evaluate.py`), on the test *inputs only*; it reports the total parameter
+count and a live-tensor census. Labels stay grader-side and are scored by `score_predictions.py`, which imports
+no agent code.
 """
 import json
 import math
 import re
 import shutil
 
-from pytest_mldevbench.errors import InfrastructureError
 from pytest_mldevbench.graders.classifier_step import inside, prediction_step
 
 BUNDLE = "cifar100-p6"
@@ -31,13 +32,6 @@ def prepare_workspace(trial):
         shutil.copyfile(bundle / "cifar-100-python" / name, target / name)
         (target / name).chmod(0o644)
     return {}
-
-
-def _eval_source(trial):
-    if trial.profile == "smoke":
-        return trial.asset_reference(BUNDLE) / "eval" / "test"
-    raise InfrastructureError("full profile: the CIFAR-100 test split comes from the cifar-100 asset; "
-                              "build the cifar100-p6 bundle from the real data first (not automated yet)")
 
 
 def _number(value):
@@ -101,8 +95,8 @@ def test_cifar100_performance(trial):
                                                      f"{len(best)} files / {best_size / 1e6:.1f} MB")
     check_wandb(trial)
 
-    report, score = prediction_step(trial, _eval_source(trial), locked=LOCKED, num_classes=NUM_CLASSES,
-                                    mean=MEAN, std=STD, input_seed=INPUT_SEED)
+    report, score = prediction_step(trial, trial.asset_reference(BUNDLE) / "eval" / "test", locked=LOCKED,
+                                    num_classes=NUM_CLASSES, mean=MEAN, std=STD, input_seed=INPUT_SEED)
     max_params = trial.threshold("max_params")
     params, census = report.get("num_params_total"), report.get("census_numel")
     trial.check("get_best_model() returns an nn.Module that predicts every hidden image in time",

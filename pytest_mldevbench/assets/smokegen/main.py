@@ -1,4 +1,5 @@
-"""Entry point: generate one asset into a directory and print its recorded values as one JSON line."""
+"""Entry point: generate one smoke asset (or, with --derive, build a full-profile bundle from the real assets it
+is derived from) into a directory and print its recorded values as one JSON line."""
 from __future__ import annotations
 
 import json
@@ -31,18 +32,25 @@ GENERATORS = {
     "hf-mobilenet-v2": ("hfmodels", "generate_mobilenet_v2"),
 }
 
+# full profile: private task bundles cut from real assets (manifest `full_from`; deps name those assets' files)
+DERIVERS = {
+    "cifar10-lt": ("perf", "derive_cifar10_lt"),
+    "cifar100-p6": ("perf", "derive_cifar100_perf"),
+}
 
-def run(asset: str, out: Path, seed: int, deps: dict[str, Path]) -> dict:
+
+def run(asset: str, out: Path, seed: int, deps: dict[str, Path], derive: bool = False) -> dict:
     import importlib
-    module, func = GENERATORS[asset]
+    module, func = (DERIVERS if derive else GENERATORS)[asset]
     out.mkdir(parents=True, exist_ok=True)
     return getattr(importlib.import_module(f"{__package__}.{module}"), func)(out, seed, deps)
 
 
 def main(argv: list[str]) -> None:
-    asset, out, seed = argv[0], Path(argv[1]), int(argv[2])
-    deps = {k: Path(v) for k, v in (a.split("=", 1) for a in argv[3:])}
-    print(json.dumps(run(asset, out, seed, deps), sort_keys=True))
+    derive = argv[0] == "--derive"
+    asset, out, seed = argv[derive], Path(argv[derive + 1]), int(argv[derive + 2])
+    deps = {k: Path(v) for k, v in (a.split("=", 1) for a in argv[derive + 3:])}
+    print(json.dumps(run(asset, out, seed, deps, derive), sort_keys=True))
 
 
 if __name__ == "__main__":

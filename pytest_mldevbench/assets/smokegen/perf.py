@@ -1,12 +1,15 @@
-"""Part 4 task bundles built from `draw.synthetic_vision`: CIFAR-format training data for the workspace, the
-hidden evaluation split (under `eval/`, never served), and improve_cifar10_baseline's baseline checkpoint.
+"""Part 4 task bundles. Smoke: built from `draw.synthetic_vision`: CIFAR-format training data for the workspace,
+the hidden evaluation split (under `eval/`, never served), and improve_cifar10_baseline's baseline checkpoint.
+Full (`derive_*`): the same layout cut from the real archives the bundle is derived from (manifest `full_from`).
 
 Layout of a bundle's files dir:
-    <what prepare_workspace copies into data/ ...>     listed in the manifest's `files` (also served)
-    eval/<split file>                                  hidden evaluation images and labels (not served)
+    <what prepare_workspace copies into data/ ...>     listed in the manifest's `files`
+    eval/<split file>                                  hidden evaluation images and labels (grader only)
 """
 from __future__ import annotations
 
+import pickle
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +22,8 @@ from .draw import synthetic_vision
 C10_SIGMA, C10_MIX, C10_PER_BATCH, C10_EVAL_PER_CLASS = 50.0, 0.0, 600, 100
 # cifar_10_lt_performance (spec: 460 per class, sigma 100, mix 0.4; 10 per class to val; n_i = 450*0.01^(i/9))
 LT_SIGMA, LT_MIX, LT_POOL, LT_VAL, LT_EVAL_PER_CLASS = 100.0, 0.4, 460, 10, 100
+# full (spec: the first 20 training images per class to val_balanced, the long-tailed subset drawn with seed 0)
+LT_FULL_VAL, LT_FULL_SEED = 20, 0
 # cifar100_performance (spec: 30 train per class, sigma 85, mix 0.2; hidden 10 per class)
 C100_SIGMA, C100_MIX, C100_TRAIN_PER_CLASS, C100_EVAL_PER_CLASS = 85.0, 0.2, 30, 10
 
@@ -160,39 +165,64 @@ def lightning_cnn_accuracy(state: dict, rows: np.ndarray, labels: list[int]) -> 
 
 
 # ---- cifar_10_lt_performance -----------------------------------------------------------------------------------
-def lt_counts(pool: int = LT_POOL - LT_VAL) -> list[int]:
-    return [int(np.floor(pool * 0.01 ** (i / 9))) for i in range(10)]
+def long_tailed_split(labels: list[int], num_classes: int, val_per_class: int, r) -> tuple[list[int], list[int]]:
+    """Sorted indices of the balanced local validation (the first `val_per_class` images of each class in file
+    order) and of the long-tailed subset, drawn with generator `r` without replacement from the rest of each
+    class: n_i = floor(rest_i * 0.01 ** (i / (num_classes - 1))) (imbalance factor 100)."""
+    val_idx, lt_idx = [], []
+    for c in range(num_classes):
+        idx = [i for i, y in enumerate(labels) if y == c]  # file order
+        val_idx += idx[:val_per_class]
+        rest = idx[val_per_class:]
+        n = int(np.floor(len(rest) * 0.01 ** (c / (num_classes - 1))))
+        lt_idx += sorted(int(i) for i in r.choice(rest, n, replace=False))
+    return sorted(val_idx), sorted(lt_idx)
 
 
-def _cifar_dict(rows, labels, tag: str, names: list[str]) -> bytes:
-    return py2_pickle({"data": rows, "labels": labels,
-                       "filenames": [f"smoke_{names[y]}_{tag}_{i:06d}.png" for i, y in enumerate(labels)]})
+def _cifar_dict(rows, labels, tag: str, names: list[str], filenames: list[str] | None = None) -> bytes:
+    filenames = filenames or [f"smoke_{names[y]}_{tag}_{i:06d}.png" for i, y in enumerate(labels)]
+    return py2_pickle({"data": rows, "labels": labels, "filenames": filenames})
+
+
+def _write_lt(out: Path, x: np.ndarray, y: list[int], val_idx: list[int], lt_idx: list[int],
+              filenames: list[str] | None = None) -> dict:
+    """cifar-10-lt/{train_lt, val_balanced} from the rows `x`/labels `y` at the given indices."""
+    def part(idx, tag):
+        return _cifar_dict(x[idx], [y[i] for i in idx], tag, CIFAR10_NAMES,
+                           [filenames[i] for i in idx] if filenames else None)
+    return {"train_lt": _write(out / "cifar-10-lt" / "train_lt", part(lt_idx, "lt")),
+            "val_balanced": _write(out / "cifar-10-lt" / "val_balanced", part(val_idx, "val"))}
 
 
 def generate_cifar10_lt(out: Path, seed: int, deps: dict) -> dict:
     """cifar-10-lt/{train_lt, val_balanced} and eval/test_batch (balanced, 100 per class)."""
     pool_y = shuffled_labels(seed, "pool", [LT_POOL] * 10)
     pool_x = cifar_rows(synthetic_vision(pool_y, 10, seed, sample_seed(seed, "pool"), LT_SIGMA, LT_MIX))
-    r = rng(seed, "lt-subset")
-    counts = lt_counts()
-    val_idx, lt_idx = [], []
-    for c in range(10):
-        idx = [i for i, y in enumerate(pool_y) if y == c]  # file order
-        val_idx += idx[:LT_VAL]
-        rest = idx[LT_VAL:]
-        lt_idx += sorted(int(i) for i in r.choice(rest, counts[c], replace=False))
-    val_idx, lt_idx = sorted(val_idx), sorted(lt_idx)
+    val_idx, lt_idx = long_tailed_split(pool_y, 10, LT_VAL, rng(seed, "lt-subset"))
     eval_y = shuffled_labels(seed, "eval", [LT_EVAL_PER_CLASS] * 10)
     eval_x = cifar_rows(synthetic_vision(eval_y, 10, seed, sample_seed(seed, "eval"), LT_SIGMA, LT_MIX))
-    md5s = {
-        "train_lt": _write(out / "cifar-10-lt" / "train_lt", _cifar_dict(
-            pool_x[lt_idx], [pool_y[i] for i in lt_idx], "lt", CIFAR10_NAMES)),
-        "val_balanced": _write(out / "cifar-10-lt" / "val_balanced", _cifar_dict(
-            pool_x[val_idx], [pool_y[i] for i in val_idx], "val", CIFAR10_NAMES)),
-        "test_batch": _write(out / "eval" / "test_batch", _cifar_dict(eval_x, eval_y, "t", CIFAR10_NAMES)),
-    }
-    return {"member_md5": md5s, "class_counts": counts, "num_train": len(lt_idx), "num_val": len(val_idx),
-            "num_eval": len(eval_y), "sigma": LT_SIGMA, "mix": LT_MIX}
+    md5s = _write_lt(out, pool_x, pool_y, val_idx, lt_idx)
+    md5s["test_batch"] = _write(out / "eval" / "test_batch", _cifar_dict(eval_x, eval_y, "t", CIFAR10_NAMES))
+    return {"member_md5": md5s, "class_counts": [sum(pool_y[i] == c for i in lt_idx) for c in range(10)],
+            "num_train": len(lt_idx), "num_val": len(val_idx), "num_eval": len(eval_y), "sigma": LT_SIGMA,
+            "mix": LT_MIX}
+
+
+def derive_cifar10_lt(out: Path, seed: int, deps: dict) -> dict:
+    """Full profile: the same bundle from the CIFAR-10 tarball (`deps["cifar-10"]`): val_balanced = the first
+    LT_FULL_VAL training images of each class in file order, train_lt drawn with seed LT_FULL_SEED from the
+    rest, eval/test_batch = the tarball's test_batch, byte for byte."""
+    with tarfile.open(deps["cifar-10"] / "cifar-10-python.tar.gz") as tar:
+        members = {m.name.split("/")[-1]: tar.extractfile(m).read() for m in tar if m.isfile()}
+    batches = [pickle.loads(members[f"data_batch_{b}"], encoding="latin1") for b in range(1, 6)]
+    x = np.concatenate([np.asarray(b["data"], dtype=np.uint8) for b in batches])
+    y = [int(v) for b in batches for v in b["labels"]]
+    names = [str(n) for b in batches for n in b["filenames"]]
+    val_idx, lt_idx = long_tailed_split(y, 10, LT_FULL_VAL, np.random.default_rng(LT_FULL_SEED))
+    md5s = _write_lt(out, x, y, val_idx, lt_idx, names)
+    md5s["test_batch"] = _write(out / "eval" / "test_batch", members["test_batch"])
+    return {"member_md5": md5s, "class_counts": [sum(y[i] == c for i in lt_idx) for c in range(10)],
+            "num_train": len(lt_idx), "num_val": len(val_idx)}
 
 
 # ---- cifar100_performance --------------------------------------------------------------------------------------
@@ -216,3 +246,13 @@ def generate_cifar100_perf(out: Path, seed: int, deps: dict) -> dict:
     }
     return {"member_md5": md5s, "num_train": len(train_y), "num_eval": len(eval_y), "sigma": C100_SIGMA,
             "mix": C100_MIX}
+
+
+def derive_cifar100_perf(out: Path, seed: int, deps: dict) -> dict:
+    """Full profile: cifar-100-python/{train, meta} and eval/test, byte for byte from the CIFAR-100 tarball."""
+    places = {"train": out / "cifar-100-python" / "train", "meta": out / "cifar-100-python" / "meta",
+              "test": out / "eval" / "test"}
+    with tarfile.open(deps["cifar-100"] / "cifar-100-python.tar.gz") as tar:
+        md5s = {name: _write(dest, tar.extractfile(f"cifar-100-python/{name}").read())
+                for name, dest in places.items()}
+    return {"member_md5": md5s}
