@@ -94,10 +94,11 @@ ASSETS: tuple[Asset, ...] = (
     Asset("cifar10-improve", "private", ("cifar-10-batches-py/data_batch_1", "cifar-10-batches-py/batches.meta",
                                          "eval/test_batch", "pretrained_baseline.ckpt"), "", {}, 11,
           ("perf", "cifar", "draw", "fit"),
-          note="improve_cifar10_baseline's bundle: training batches, hidden eval/test_batch, the 8-step baseline "
-               "checkpoint. Full: the task reads the real batches from `cifar-10`; pretrained_baseline.ckpt is made "
-               "once on a GPU by the workspace's train_baseline.py as shipped (best val_acc epoch), placed in "
-               "full/cifar10-improve/real/files/ with a meta.json, and its test accuracy written into task.toml"),
+          note="improve_cifar10_baseline's bundle; full: its pretrained_baseline.ckpt is made once on a GPU by the "
+               "workspace's train_baseline.py as shipped on the real batches (best val_acc epoch), placed in "
+               "full/cifar10-improve/real/files/ with a meta.json, and its test accuracy written into task.toml "
+               "(the batches and test_batch come from `cifar-10`); smoke: the batches, the hidden eval/test_batch "
+               "and an 8-step baseline checkpoint"),
     Asset("cifar10-lt", "private", ("cifar-10-lt/train_lt", "cifar-10-lt/val_balanced", "eval/test_batch"), "", {},
           12, ("perf", "cifar", "draw", "fit"), full_from=("cifar-10",),
           note="cifar_10_lt_performance's bundle: long-tailed train, balanced local val, hidden eval/test_batch"),

@@ -125,8 +125,13 @@ class AssetService:
                       "it answers 404 (run `mldevbench assets fetch --profile full`)")
 
     def require_for(self, task) -> None:
-        """Make the assets a task needs available (see `task_assets`)."""
-        self.require(task_assets(task))
+        """Make the assets a task needs available (see `task_assets`); in full, one that is neither cached nor
+        fetchable nor derivable (smoke-only sources aside) stops the trial with the reason and the remedy."""
+        names = task_assets(task)
+        self.require(names)
+        for name in names:
+            if name in self._absent and not manifest.get(name).smoke_only:
+                self.reference(name)  # raises AssetBuildError: what is missing and how to get it
 
     def served_assets(self) -> list[Asset]:
         return [a for a in manifest.order() if a.name in self._ready and a.name not in self._absent]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import tarfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -123,5 +124,20 @@ def test_the_full_service_derives_on_first_use_and_says_what_to_fetch(full_cache
         empty.require(["cifar100-p6"])
         with pytest.raises(AssetBuildError, match=r"cifar-100 is not in the full cache .*mldevbench assets fetch"):
             empty.reference("cifar100-p6")
+        # a trial's assets: a smoke-only source is no loss, a missing real one stops the trial before the agent
+        empty.require_for(SimpleNamespace(assets=("voc2012-seg-p4",), prompt_template=""))
+        with pytest.raises(AssetBuildError, match=r"cifar-10 is not in the full cache .*mldevbench assets fetch"):
+            empty.require_for(SimpleNamespace(assets=("cifar10-lt", "tv-resnet18"), prompt_template=""))
     finally:
         empty.stop()
+
+
+def test_a_full_trial_without_its_assets_is_an_infrastructure_error(bench, tmp_path, monkeypatch):
+    """Not a failed trial: the agent never runs, the report says what to fetch."""
+    monkeypatch.setenv("MLDB_CACHE", str(tmp_path / "cache"))  # an empty full cache
+    monkeypatch.setenv(SOURCE_PREFIX_ENV, "http://127.0.0.1:9/")
+    run = bench("cases/performance/cifar_10_lt_performance", "--profile=full", "--agent=null")
+    trial = run.trial("null")
+    assert trial["outcome"] == "error", trial
+    assert "cifar-10 is not in the full cache" in trial["detail"] and "mldevbench assets fetch" in trial["detail"]
+    assert trial["timings"].get("agent_s") is None, "the agent did not run"
