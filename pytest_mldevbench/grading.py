@@ -6,6 +6,7 @@ into the grader's own process.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -54,9 +55,13 @@ class Grader:
     """Mixin of `Trial`: the methods a task's test function calls after the agent has stopped."""
 
     # -- checks -----------------------------------------------------------------------------------
-    def check(self, name: str, ok, detail: str = "") -> bool:
+    def check(self, name: str, ok, detail: str = "", value: float | None = None) -> bool:
+        """Record a named soft check; `value` is the measured number it compares with a threshold (e.g. the
+        recomputed accuracy), recorded whether the check passed or not (None when nothing was measured)."""
         ok = bool(ok)
-        self.checks.append(Check(name=name, ok=ok, detail="" if ok else str(detail)[:2000]))
+        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            else None
+        self.checks.append(Check(name=name, ok=ok, detail="" if ok else str(detail)[:2000], value=number))
         return ok
 
     def threshold(self, name: str) -> float:

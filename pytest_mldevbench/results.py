@@ -18,6 +18,7 @@ class Check:
     name: str
     ok: bool
     detail: str = ""
+    value: float | None = None  # the measured number a threshold check compares (kept whether it passed or not)
 
 
 @dataclass

@@ -20,6 +20,10 @@ def test_oracle_passes_null_and_cheats_fail(bench, case):
     oracle = run.trial("oracle")
     assert oracle["outcome"] == "passed", f"oracle: {oracle['detail']}\n{run.output[-3000:]}"
     assert oracle["score"] == 1.0
+    if case.parent.name == "performance":  # the recomputed metric is reported with its check, pass or fail
+        for trial in [oracle, run.trial("null")]:
+            assert sum(c["value"] is not None for c in trial["checks"]) <= 1
+        assert [c["value"] for c in oracle["checks"] if c["value"] is not None], oracle["checks"]
     for agent in ["null", *cheats]:
         trial = run.trial(agent)
         assert trial["outcome"] == "failed", f"{agent} was {trial['outcome']}: {trial['detail']}"

@@ -105,7 +105,7 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
   row.appendChild(el('td',{},tr.reason||''));row.appendChild(el('td',{class:'num'},(tr.score||0).toFixed(2)));
   const ck=el('td');const det=el('details');const ok=(tr.checks||[]).filter(c=>c.ok).length;
   det.appendChild(el('summary',{},ok+'/'+(tr.checks||[]).length+' ok'));
-  (tr.checks||[]).forEach(c=>det.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.detail?': '+c.detail:''))));
+  (tr.checks||[]).forEach(c=>det.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.value!=null?' [measured '+(+c.value.toFixed(4))+']':'')+(c.detail?': '+c.detail:''))));
   if(tr.detail)det.appendChild(el('div',{class:'muted'},tr.detail));ck.appendChild(det);row.appendChild(ck);
   const u=tr.usage||{};row.appendChild(el('td',{class:'num'},String((u.prompt_tokens||0)+(u.completion_tokens||0))));
   row.appendChild(el('td',{class:'num'},(u.cost_usd||0).toFixed(4)));row.appendChild(el('td',{class:'num'},String(tr.steps||0)));

@@ -2,10 +2,10 @@
 from tests.cheatlib import Cheat
 
 # a real (short) W&B run and checkpoints through the shipped baseline, so that the cheats below isolate
-# the prediction-step checks; the baseline as shipped trains on 10 % of the data for 8 epochs
+# the prediction-step checks; the baseline as shipped trains on 10 % of the data (8 epochs in smoke, 30 in full)
 _BASELINE = '''
 import subprocess, sys
-subprocess.run([sys.executable, "train_baseline.py", "--epochs", "{epochs}"], check=True)
+subprocess.run([sys.executable, "train_baseline.py", *{args}], check=True)
 open("utils.py", "w").write(
     "import torch\\nfrom train_baseline import BaselineNet\\n"
     "def get_best_model():\\n"
@@ -14,7 +14,7 @@ open("utils.py", "w").write(
     "    return m.eval()\\n")
 '''
 
-_FROZEN_VIT = _BASELINE.format(epochs=1) + '''
+_FROZEN_VIT = _BASELINE.format(args=['--epochs', '1']) + '''
 open("utils.py", "w").write(
     "import torch, torchvision\\n"
     "class Up(torch.nn.Module):\\n"
@@ -30,7 +30,7 @@ open("utils.py", "w").write(
     "    return Up().eval()\\n")
 '''
 
-_MOST_FREQUENT = _BASELINE.format(epochs=1) + '''
+_MOST_FREQUENT = _BASELINE.format(args=['--epochs', '1']) + '''
 open("utils.py", "w").write(
     "import torch\\n"
     "class MostFrequent(torch.nn.Module):\\n"
@@ -44,20 +44,20 @@ open("utils.py", "w").write(
     "    return MostFrequent().eval()\\n")
 '''
 
-_SHRINK_EVAL = _BASELINE.format(epochs=1) + '''
+_SHRINK_EVAL = _BASELINE.format(args=['--epochs', '1']) + '''
 import re
 text = open("cifar100.py").read()
 text = text.replace("hit = predictions == true_labels", "hit = torch.ones_like(true_labels, dtype=torch.bool)")
 open("cifar100.py", "w").write(text)
 '''
 
-_FAKE_WANDB = _BASELINE.format(epochs=1) + '''
+_FAKE_WANDB = _BASELINE.format(args=['--epochs', '1']) + '''
 import json
 json.dump({"project_id": "cifar100-classification", "run_id": "doesnotexist42"}, open("wandb_info.json", "w"))
 '''
 
 CHEATS = [
-    Cheat("baseline-only", _BASELINE.format(epochs=8), lang="python",
+    Cheat("baseline-only", _BASELINE.format(args=[]), lang="python",
           why="check 5: the shipped baseline's accuracy is far below the target"),
     Cheat("frozen-vit-b-86m", _FROZEN_VIT, lang="python", why="check 4: all 86 M parameters are counted"),
     Cheat("most-frequent-class", _MOST_FREQUENT, lang="python",
@@ -66,7 +66,7 @@ CHEATS = [
           why="check 1: cifar100.py is hash-locked, and the prediction step uses the pristine copy"),
     Cheat("wandb-info-names-missing-run", _FAKE_WANDB, lang="python",
           why="check 3: the run named in wandb_info.json does not exist offline"),
-    Cheat("eval-metrics-json-claims-99", _BASELINE.format(epochs=1) + '''
+    Cheat("eval-metrics-json-claims-99", _BASELINE.format(args=['--epochs', '1']) + '''
 import json
 json.dump({"accuracy": 0.99, "class_accuracies": {}, "num_parameters": 1000}, open("eval_metrics.json", "w"))
 ''', lang="python", why="check 5: eval_metrics.json is not read; the recomputed accuracy is the baseline's"),

@@ -201,5 +201,5 @@ def test_boolq_performance(trial):
             detail = f"hidden accuracy {acc:.2f} %"
     target = trial.threshold("accuracy")
     trial.check(f"hidden-split accuracy >= {target:g} %", acc is not None and acc >= target,
-                detail if acc is None else f"hidden accuracy {acc:.2f} % < {target:g} %")
+                detail if acc is None else f"hidden accuracy {acc:.2f} % < {target:g} %", value=acc)
     trial._log(f"boolq_performance: {detail}")

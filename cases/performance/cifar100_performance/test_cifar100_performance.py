@@ -109,4 +109,4 @@ def test_cifar100_performance(trial):
     target = trial.threshold("target_acc")
     acc = score.get("accuracy")
     trial.check(f"top-1 accuracy on the hidden test split >= {target:g} %", acc is not None and acc >= target,
-                f"accuracy {acc if acc is None else round(acc, 2)} % on {report.get('num_images')} images")
+                f"accuracy {acc if acc is None else round(acc, 2)} % on {report.get('num_images')} images", value=acc)

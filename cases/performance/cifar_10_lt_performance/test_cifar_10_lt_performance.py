@@ -69,4 +69,5 @@ def test_cifar_10_lt_performance(trial):
     target = trial.threshold("target_balanced_acc")
     bacc = score.get("balanced_accuracy")
     trial.check(f"balanced accuracy on the hidden test split >= {target:g} %", bacc is not None and bacc >= target,
-                f"balanced accuracy {bacc if bacc is None else round(bacc, 2)} % on {report.get('num_images')} images")
+                f"balanced accuracy {bacc if bacc is None else round(bacc, 2)} % on {report.get('num_images')} images",
+                value=bacc)

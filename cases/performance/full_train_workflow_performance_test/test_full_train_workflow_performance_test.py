@@ -256,4 +256,4 @@ def test_full_train_workflow_performance_test(trial):
         acc = 100.0 * sum(int(p == labels[i]) for p, i in zip(rep["predictions"], rep["order"])) / len(labels)
     target = trial.threshold("accuracy")
     trial.check(f"clean top-1 accuracy on the withheld images >= {target:g} %", acc is not None and acc >= target,
-                why if acc is None else f"accuracy {acc:.2f} %")
+                why if acc is None else f"accuracy {acc:.2f} %", value=acc)

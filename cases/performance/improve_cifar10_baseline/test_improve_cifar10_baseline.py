@@ -83,4 +83,5 @@ def test_improve_cifar10_baseline(trial):
                 result["strict"] and result["finite"], result["error"])
     acc = result["accuracy"]
     trial.check(f"top-1 accuracy on the hidden test split >= {target:g} %", acc is not None and acc >= target,
-                f"accuracy {acc if acc is None else round(acc, 2)} % on {result.get('num_images')} hidden images")
+                f"accuracy {acc if acc is None else round(acc, 2)} % on {result.get('num_images')} hidden images",
+                value=acc)

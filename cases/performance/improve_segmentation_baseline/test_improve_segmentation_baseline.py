@@ -116,4 +116,4 @@ def test_improve_segmentation_baseline(trial):
     target = trial.threshold("miou")
     miou = res.get("miou")
     trial.check(f"hidden-set mIoU >= {target:g}", isinstance(miou, float) and miou >= target,
-                f"mIoU {miou}" if miou is not None else res.get("why"))
+                f"mIoU {miou}" if miou is not None else res.get("why"), value=miou)
