@@ -23,6 +23,10 @@ import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.cheat_agents import cheat_agent_name  # noqa: E402
+
 PERF = REPO / "cases" / "performance"
 TARGET_KEYS = ("target_acc", "target_balanced_acc", "accuracy", "miou")
 
@@ -37,7 +41,7 @@ def thresholds(task: str, profile: str) -> tuple[float, float | None]:
 
 def run_task(task: str, profile: str, runs: int, extra: list[str], out: Path) -> dict[str, list]:
     """{agent: [metric per run]} from one pytest session (None where a trial measured nothing)."""
-    baseline = f"cheat-{task}-baseline-only".replace("_", "-")
+    baseline = cheat_agent_name(task, "baseline-only")
     report = out / task / "report.json"
     cmd = [sys.executable, "-m", "pytest", "-p", "tests.cheat_agents", "-p", "no:cacheprovider", "-q",
            str(PERF / task), f"--profile={profile}", f"--agent=oracle,{baseline}", f"--runs={runs}",

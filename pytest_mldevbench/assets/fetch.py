@@ -185,8 +185,10 @@ def verify(cache_dir: Path, profile: str) -> dict[str, str]:
         except FileNotFoundError:
             if profile == "full" and asset.full_from:
                 out[asset.name] = f"ok (not built yet: derived from {', '.join(asset.full_from)} on first use)"
+            elif profile == "full" and asset.smoke_only:
+                out[asset.name] = "ok (smoke only)"
             else:
-                out[asset.name] = "ok (smoke only)" if profile == "full" and asset.smoke_only else "missing"
+                out[asset.name] = "missing"
             continue
         meta = json.loads((adir / "meta.json").read_text())
         bad = [f for f, d in meta["files"].items()

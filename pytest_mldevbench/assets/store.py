@@ -60,6 +60,12 @@ def task_lib_versions(task_python: str) -> dict:
     return json.loads(r.stdout)
 
 
+def _hash_modules(h, asset: Asset) -> None:
+    """Feed the source of the smokegen modules that build `asset` (and common.py) into hash `h`."""
+    for mod in sorted(set(asset.generator_modules) | {"common"}):
+        h.update((GEN_DIR / f"{mod}.py").read_bytes())
+
+
 class Store:
     def __init__(self, cache_dir: Path, profile: str, task_python: str | None = None):
         self.profile = profile
@@ -70,28 +76,32 @@ class Store:
 
     # ---- keys and locations
     def key(self, asset: Asset) -> str:
+        """Cache key: "real" for a fetched full asset; otherwise a hash of what builds it (computed once)."""
         if self.profile == "full" and not asset.full_from:
             return "real"
-        if self.profile == "full":  # derived: the deriver's code and what it is cut from (always "real")
-            from .smokegen.main import DERIVERS
-            h = hashlib.sha256(json.dumps([asset.name, asset.files, asset.full_from, DERIVERS[asset.name]]).encode())
-            for mod in sorted(set(asset.generator_modules) | {"common"}):
-                h.update((GEN_DIR / f"{mod}.py").read_bytes())
-            return f"derived-{h.hexdigest()[:16]}"
         if asset.name not in self._keys:
-            if self._libs is None:
-                self._libs = task_lib_versions(self.task_python)
-            # main.py only dispatches: its entry for this asset is keyed, not the whole file (adding an
-            # asset must not invalidate every other one)
-            from .smokegen.main import GENERATORS
-            h = hashlib.sha256(json.dumps([asset.name, asset.generator_seed, asset.files, self._libs,
-                                           GENERATORS.get(asset.name)]).encode())
-            for mod in sorted(set(asset.generator_modules) | {"common"}):
-                h.update((GEN_DIR / f"{mod}.py").read_bytes())
-            for dep in asset.deps:
-                h.update(self.key(manifest.get(dep)).encode())
-            self._keys[asset.name] = h.hexdigest()[:16]
+            self._keys[asset.name] = self._derived_key(asset) if self.profile == "full" else self._smoke_key(asset)
         return self._keys[asset.name]
+
+    def _smoke_key(self, asset: Asset) -> str:
+        if self._libs is None:
+            self._libs = task_lib_versions(self.task_python)
+        # main.py only dispatches: its entry for this asset is keyed, not the whole file (adding an
+        # asset must not invalidate every other one)
+        from .smokegen.main import GENERATORS
+        h = hashlib.sha256(json.dumps([asset.name, asset.generator_seed, asset.files, self._libs,
+                                       GENERATORS.get(asset.name)]).encode())
+        _hash_modules(h, asset)
+        for dep in asset.deps:
+            h.update(self.key(manifest.get(dep)).encode())
+        return h.hexdigest()[:16]
+
+    def _derived_key(self, asset: Asset) -> str:
+        """A full bundle cut from real assets: keyed by the deriver's code (its sources are always "real")."""
+        from .smokegen.main import DERIVERS
+        h = hashlib.sha256(json.dumps([asset.name, asset.files, asset.full_from, DERIVERS[asset.name]]).encode())
+        _hash_modules(h, asset)
+        return f"derived-{h.hexdigest()[:16]}"
 
     def asset_dir(self, asset: Asset) -> Path:
         return self.root / asset.name / self.key(asset)
