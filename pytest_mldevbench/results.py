@@ -9,7 +9,8 @@ from pathlib import Path
 PASSED, FAILED, ERROR = "passed", "failed", "error"
 # Reasons a trial failed (the agent did not solve it).
 WRONG_RESULT, AGENT_CRASH, TIMEOUT, BUDGET = "wrong_result", "agent_crash", "timeout", "budget"
-OOM = "oom"  # the agent was killed for exceeding the task's memory limit (docker sandbox)
+OOM = "oom"  # the agent was killed for exceeding the task's memory limit
+DISK_LIMIT = "disk_limit"  # the agent filled its disk quota (sandbox/disk.py)
 RESULT_PROPERTY = "mldb.result"
 
 
@@ -53,6 +54,8 @@ class TrialResult:
     agent_exit_code: int | None = None
     agent_status: str | None = None        # ok | crash | timeout | budget (from the harness, not the agent)
     agent_reported: dict | None = None     # agent_result.json, untrusted
+    output_dropped: int = 0                # bytes of the agent's output over the sandbox's cap (not kept)
+    sandbox_limits: dict[str, str] = field(default_factory=dict)  # how each limit was enforced on this machine
     timings: dict[str, float] = field(default_factory=dict)
     artifacts_dir: str = ""
     scratch_dir: str = ""                  # private workspace + grading folder (kept with --mldb-keep)

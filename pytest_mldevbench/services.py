@@ -13,6 +13,7 @@ from .agents import AgentSetupError, AgentSpec
 from .errors import InfrastructureError
 from .options import RunConfig
 from .sandbox import Sandbox, get_sandbox
+from .sandbox.disk import TrialDisks
 
 TASK_PACKAGES = ("torch", "torchvision", "transformers", "lightning", "timm", "wandb", "scikit-learn", "numpy")
 
@@ -24,6 +25,7 @@ class Services:
         self.cfg = cfg
         self.agents = agents
         self._sandbox: Sandbox | None = None
+        self._disks: TrialDisks | None = None
         self._task_python: Path | None = None
         self._meter = None
         self._assets = None
@@ -34,9 +36,28 @@ class Services:
     def sandbox(self) -> Sandbox:
         if self._sandbox is None:
             box = get_sandbox(self.cfg.sandbox)
-            box.check()
+            try:
+                box.check()
+            except BaseException:
+                box.close()
+                raise
+            box.file_size_limit = self.disks().fsize
             self._sandbox = box
         return self._sandbox
+
+    def disks(self) -> TrialDisks:
+        """This process's trial disks (quotas for what an agent writes; sandbox/disk.py)."""
+        if self._disks is None:
+            self._disks = TrialDisks(self.cfg.scratch / ".disks", self.cfg.profile)
+        return self._disks
+
+    def sandbox_limits(self) -> dict[str, str]:
+        """How this process's sandbox enforces each limit (recorded with every trial)."""
+        from .sandbox.output import HEAD_BYTES, TAIL_BYTES
+        limits = dict(self.sandbox().limits())
+        limits["disk"] = self.disks().kind
+        limits["output"] = f"first {HEAD_BYTES // 2**20} MiB + last {TAIL_BYTES // 2**20} MiB per stream"
+        return limits
 
     def task_python(self) -> Path:
         if self._task_python is None:
@@ -104,17 +125,20 @@ class Services:
         return self._versions
 
     def hidden_paths(self) -> list[Path]:
-        """Places whose content the sandbox must not see (grading material, other trials, caches)."""
-        return [Path.home(), taskenv.REPO_ROOT, self.cfg.out_dir, self.cfg.scratch, taskenv.cache_root()]
+        """Places whose content the sandbox must not see (grading material, other trials, caches, and the
+        harness's own package: its smoke generators and seeds would let an agent remake hidden data)."""
+        return [Path.home(), taskenv.REPO_ROOT, self.cfg.out_dir, self.cfg.scratch, taskenv.cache_root(),
+                Path(__file__).resolve().parent]
 
     def stop(self) -> None:
-        for service in (self._meter, self._assets):
-            if service is not None:
+        for part, end in ((self._meter, "stop"), (self._assets, "stop"), (self._sandbox, "close"),
+                          (self._disks, "close")):
+            if part is not None:
                 try:
-                    service.stop()
+                    getattr(part, end)()
                 except Exception:  # noqa: BLE001 - shutting down; nothing to report to
                     pass
-        self._meter = self._assets = None
+        self._meter = self._assets = self._sandbox = self._disks = None
 
 
 def git_sha() -> str:

@@ -17,14 +17,14 @@ from .agents import AgentContext, AgentSpec
 from .errors import InfrastructureError
 from .grading import Grader
 from .prompt import render
-from .results import (AGENT_CRASH, BUDGET, ERROR, FAILED, OOM, PASSED, TIMEOUT, WRONG_RESULT, Check, TrialResult,
-                      Usage)
+from .results import (AGENT_CRASH, BUDGET, DISK_LIMIT, ERROR, FAILED, OOM, PASSED, TIMEOUT, WRONG_RESULT, Check,
+                      TrialResult, Usage)
 from .sandbox import SandboxSpec
 from .services import Services
 from .tasks import Task
 
-REASON_OF_STATUS = {"crash": AGENT_CRASH, "timeout": TIMEOUT, "budget": BUDGET, "oom": OOM}
-LIMIT_STATUSES = ("timeout", "budget", "oom")
+REASON_OF_STATUS = {"crash": AGENT_CRASH, "timeout": TIMEOUT, "budget": BUDGET, "oom": OOM, "disk_limit": DISK_LIMIT}
+LIMIT_STATUSES = ("timeout", "budget", "oom", "disk_limit")
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,9 @@ class Trial(Grader):
                                    snapshot_s=round(time.monotonic() - t2, 3))
 
     def prepare(self) -> None:
-        for path in (self.out, self.scratch):
-            workspace.remove_tree(path)
-        self.out.mkdir(parents=True)
-        self.agent_dir.mkdir()
+        # fresh output and scratch folders; what the agent can write lives on this trial's disk (quota)
+        self.disk = self.services.disks().attach(self.out, self.scratch, self._grade_root, self.agent_dir)
+        self.result.sandbox_limits = self.services.sandbox_limits()
         self.home.mkdir(parents=True)
         workspace.copy_tree(self.task.workspace, self.workspace)
         self.protected_hashes = workspace.hash_protected(self.workspace, self.task.protected)
@@ -197,10 +196,13 @@ class Trial(Grader):
         finally:
             usage = self._close_meter()
         self.result.agent_exit_code = run.returncode
+        self.result.output_dropped = run.output_dropped
         if run.timed_out:
             status = "timeout"
         elif run.stopped or (usage is not None and usage.budget_exhausted):
             status = "budget"
+        elif self.disk.exhausted():
+            status = "disk_limit"
         elif run.oom:
             status = "oom"
         elif run.returncode != 0:
@@ -237,7 +239,10 @@ class Trial(Grader):
         """The agent has stopped (its sandbox is gone): copy the workspace for grading."""
         self._grade_root.mkdir(parents=True, exist_ok=True)
         self.private.mkdir(exist_ok=True)
-        refused = workspace.snapshot(self.workspace, self.snapshot)
+        try:
+            refused = workspace.snapshot(self.workspace, self.snapshot)
+        except workspace.SnapshotError as exc:  # the harness's disk failed it: nothing about the agent
+            raise InfrastructureError(str(exc)) from None
         if refused:  # over the size/entries/depth limits: nothing of it is graded, and the trial fails
             self.check("workspace within the harness's limits", False, refused)
 
@@ -264,6 +269,9 @@ class Trial(Grader):
                 if self.grading_stopped:
                     r.detail += f" ({self.grading_stopped})"
         r.finished_at = now()
+        disk = getattr(self, "disk", None)
+        if disk is not None:  # unbind the trial's disk: its artifacts come to the output folder
+            disk.detach(keep=self.cfg.keep)
         self.out.mkdir(parents=True, exist_ok=True)
         r.write(self.out / "result.json")
         if not self.cfg.keep:

@@ -1,6 +1,7 @@
 """Workspace files: private copies, protected-file hashes, snapshots and the grading layout."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -16,6 +17,12 @@ MAX_SNAPSHOT_BYTES = int(float(os.environ.get("MLDB_MAX_SNAPSHOT_GB") or 10) * 2
 MAX_SNAPSHOT_FILES = 200_000
 MAX_SNAPSHOT_DEPTH = 64        # folder levels below the workspace
 MAX_SNAPSHOT_PATH = 1024       # bytes of a path relative to the workspace
+# errors that say the copy itself failed (full or broken disk), not that the agent left something odd
+COPY_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.ENOMEM, errno.EFBIG)
+
+
+class SnapshotError(OSError):
+    """The snapshot could not be completed; grading a partial copy would misjudge the agent."""
 
 
 def copy_tree(src: Path, dst: Path) -> None:
@@ -116,7 +123,8 @@ def snapshot(workspace: Path, dst: Path) -> str | None:
     back first (its owner may always read its own files). Links that leave the workspace are dropped (they
     would let the grader read host files), absolute links inside it become relative, and sockets, fifos and
     devices are skipped. A workspace over the limits (size, entries, depth, path length) is refused: `dst`
-    is left empty and the reason is returned (None when the snapshot was taken).
+    is left empty and the reason is returned (None when the snapshot was taken). A copy that fails for the
+    disk's sake (full, I/O error) raises SnapshotError: that is the harness's failure, not the agent's.
     """
     _restore_access(workspace)
     problem = _over_limits(workspace)
@@ -130,7 +138,8 @@ def snapshot(workspace: Path, dst: Path) -> str | None:
         src_dir = os.path.join(workspace, rel)
         try:
             entries = list(os.scandir(src_dir))
-        except OSError:
+        except OSError as exc:
+            _raise_copy_failure(exc, rel)
             continue
         for entry in entries:
             rel_path = os.path.join(rel, entry.name)
@@ -145,9 +154,16 @@ def snapshot(workspace: Path, dst: Path) -> str | None:
                     stack.append(rel_path)
                 elif entry.is_file(follow_symlinks=False):
                     copy_file(entry.path, target)
-            except OSError:
+            except OSError as exc:
+                _raise_copy_failure(exc, rel_path)
                 continue  # unreadable after all: not graded
     return None
+
+
+def _raise_copy_failure(exc: OSError, rel_path: str) -> None:
+    if exc.errno in COPY_FAILURES:
+        raise SnapshotError(exc.errno, f"the snapshot could not be completed at {rel_path or '.'}: "
+                                       f"{exc.strerror}") from None
 
 
 def _inner_link(root: str, link_path: str) -> str | None:

@@ -52,6 +52,20 @@ def find_python(minimum: tuple[int, int]) -> str:
                           f"install one or set MLDB_AGENT_PYTHON")
 
 
+def venv_paths(prefix: Path) -> list[Path]:
+    """A virtual environment and its base interpreter's prefix (pyvenv.cfg `home` is that prefix's bin/);
+    nothing when `prefix` is no virtual environment."""
+    cfg = prefix / "pyvenv.cfg"
+    if not cfg.is_file():
+        return []
+    paths = [prefix]
+    for line in cfg.read_text(errors="replace").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "home" and value.strip():
+            paths.append(Path(value.strip()).parent)
+    return paths
+
+
 class AgentEnv:
     """The cached venv of one agent, made from `requirements` with a Python of at least `minimum`."""
 
@@ -80,14 +94,7 @@ class AgentEnv:
 
     def ro_paths(self) -> list[Path]:
         """What the sandbox must show for the venv to run: the venv and its base interpreter's prefix."""
-        paths = [self.path]
-        cfg = self.path / "pyvenv.cfg"
-        if cfg.is_file():
-            for line in cfg.read_text().splitlines():
-                key, _, value = line.partition("=")
-                if key.strip() == "home":
-                    paths.append(Path(value.strip()).parent)
-        return paths
+        return venv_paths(self.path) or [self.path]
 
     def ensure(self, progress=None) -> Path:
         """Build the venv unless it is ready; return its python. Raises AgentSetupError (one line)."""

@@ -6,6 +6,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+from .agentenv import venv_paths
 from .spec import AgentContext, AgentSpec
 
 ENV_VAR = "MLDB_AGENT_CMD"  # how the driver in agents/cli/ receives the template
@@ -16,7 +17,9 @@ def _template(ctx: AgentContext) -> str:
 
 
 def _tool_paths(ctx: AgentContext) -> list[Path]:
-    """The folder of the command's program (and of its real file), when it is outside the system dirs."""
+    """The folder of the command's program (and of its real file); when that folder is a virtual
+    environment's bin/, the whole environment and the interpreter it was made from (its packages live
+    beside bin/, not in it)."""
     try:
         words = shlex.split(_template(ctx))
     except ValueError:
@@ -24,7 +27,8 @@ def _tool_paths(ctx: AgentContext) -> list[Path]:
     found = shutil.which(words[0]) if words else None
     if not found:
         return []
-    return [Path(found).parent, Path(os.path.realpath(found)).parent]
+    folders = [Path(found).parent, Path(os.path.realpath(found)).parent]
+    return folders + [p for f in folders for p in venv_paths(f.parent)]
 
 
 def _env(ctx: AgentContext) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The local asset mirror: plain HTTP for archives, a 404 path, torchvision files and a Hugging Face endpoint.
 
-Every URL starts with a trial component, `/t/<trial_id>/`, which is how requests land in that trial's access
-log. Under it:
+Every URL starts with a trial component, `/t/<token>/`: a random token per trial (service.py), which is how
+requests land in that trial's access log. A request under any other prefix is answered 404 and logged
+nowhere, so no trial can put entries into another's log. Under it:
     <asset>/<file>                     an archive asset's file (also `<file>` alone when the name is unique)
     torchvision/<file>, torchvision/checksums.json   what the taskenv_site hook downloads / patches in
     ml-dev-bench/cdh-dataset-download[/...]          always 404 "Not Found"
@@ -52,13 +53,22 @@ class Routes:
 
 
 class AccessLog:
+    """Requests per trial token; only tokens the harness opened get a log."""
+
     def __init__(self):
         self._lock = threading.Lock()
         self._entries: dict[str, list[dict]] = {}
 
-    def add(self, trial: str, entry: dict) -> None:
+    def open(self, trial: str) -> None:
         with self._lock:
-            self._entries.setdefault(trial, []).append(entry)
+            self._entries.setdefault(trial, [])
+
+    def add(self, trial: str, entry: dict) -> bool:
+        with self._lock:
+            if trial not in self._entries:
+                return False
+            self._entries[trial].append(entry)
+            return True
 
     def get(self, trial: str) -> list[dict]:
         with self._lock:
@@ -92,13 +102,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, head: bool) -> None:
         split = urlsplit(self.path)
         path, query = unquote(split.path), split.query
-        m = re.fullmatch(r"/t/([A-Za-z0-9_.\-\[\]]+)/(.*)", path)
+        m = re.fullmatch(r"/t/([A-Za-z0-9_\-]+)/(.*)", path)
         trial, rest = (m.group(1), m.group(2)) if m else ("-", path.lstrip("/"))
         # logged before any byte goes out (status and bytes are filled in as they happen), so a client that
         # has its response always finds its request in the log
         self._entry = {"time": time.time(), "method": self.command, "path": "/" + rest, "query": query,
                        "status": 0, "bytes": 0}
-        self.server.log.add(trial, self._entry)
+        if not self.server.log.add(trial, self._entry):
+            return self._error(404, "Not Found")  # no trial has this prefix
         try:
             if self.server.on_miss is not None:
                 try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import threading
 from pathlib import Path
 from typing import Iterable
@@ -31,11 +32,6 @@ def _default_task_python() -> str:
     return str(task_python())
 
 
-def _trial_component(trial_id: str) -> str:
-    """A URL-safe path component for a trial id (pytest ids may hold brackets and slashes)."""
-    return re.sub(r"[^A-Za-z0-9_.\-]", "_", trial_id) or "_"
-
-
 def task_assets(task) -> list[str]:
     """Names of the assets a task needs: task.toml `assets` and the prompt's `{url:NAME}` placeholders."""
     names = list(getattr(task, "assets", ()) or ())
@@ -52,6 +48,7 @@ class AssetService:
         self._ready: dict[str, Asset] = {}     # served (or, for missing/absent ones, settled)
         self._absent: set[str] = set()         # full: not in the cache, answered 404
         self._extra_files: dict[str, Path] = {}
+        self._tokens: dict[str, str] = {}      # trial id -> the unguessable prefix of its URLs
         self.torch_home = store.torch_home([])
         self.mirror = Mirror(build_routes(store, []), on_miss=self._on_miss)
 
@@ -145,8 +142,18 @@ class AssetService:
         return True
 
     # ---- what the core asks for
+    def token(self, trial_id: str) -> str:
+        """The trial's URL prefix: a random token (so no trial can make requests under another's prefix and
+        show up in its access log), the same for the trial's whole life in this process."""
+        with self._lock:
+            if trial_id not in self._tokens:
+                token = secrets.token_urlsafe(18)
+                self._tokens[trial_id] = token
+                self.mirror.log.open(token)
+            return self._tokens[trial_id]
+
     def base_url(self, trial_id: str) -> str:
-        return f"{self.mirror.base_url}/t/{_trial_component(trial_id)}"
+        return f"{self.mirror.base_url}/t/{self.token(trial_id)}"
 
     def placeholders(self, trial_id: str) -> dict[str, str]:
         base = self.base_url(trial_id)
@@ -206,7 +213,7 @@ class AssetService:
             self.store.ensure(asset)  # raises the clear "run mldevbench assets fetch" error
 
     def access_log(self, trial_id: str) -> list[dict]:
-        return self.mirror.log.get(_trial_component(trial_id))
+        return self.mirror.log.get(self.token(trial_id))
 
     def serve_directory(self, name: str, path: Path) -> None:
         """Also serve every file under `path` at `{assets_url}/<name>/<relative path>` (task bundles)."""

@@ -1,13 +1,17 @@
 """The sandbox interface: run one command with limits, then make sure nothing it started survives."""
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+from .output import Capture, read_fd
 
 
 @dataclass
@@ -30,51 +34,103 @@ class RunResult:
     timed_out: bool
     stopped: bool            # stopped by `should_stop` (e.g. the budget ran out)
     wall_s: float
-    oom: bool = False         # killed for exceeding its memory limit (docker sandbox)
+    oom: bool = False         # killed for exceeding its memory limit
+    output_dropped: int = 0   # bytes of output over the cap, counted but not kept (output.py)
+
+
+@dataclass
+class Launch:
+    """What a backend starts for one run: the host command, fds it inherits, and how to tell an OOM kill."""
+    argv: list[str]
+    pass_fds: tuple[int, ...] = ()
+    oom_killed: Callable[[], bool] = lambda: False
 
 
 class Sandbox:
-    """Backends implement `command()`; `run()` owns limits and the kill."""
+    """Backends implement `launch()` (or `command()`); `run()` owns limits, the output cap and the kill."""
 
     name = "base"
+    file_size_limit: int | None = None  # bytes per file, where no disk quota can be mounted (disk.py)
 
     def check(self) -> None:
         """Raise InfrastructureError with a one-line reason when this sandbox cannot run here."""
 
+    def limits(self) -> dict[str, str]:
+        """How this sandbox enforces each limit on this machine (for the report)."""
+        return {}
+
+    def close(self) -> None:
+        """Release what the sandbox holds for this process."""
+
     def command(self, spec: SandboxSpec) -> list[str]:
         raise NotImplementedError
 
+    @contextlib.contextmanager
+    def launch(self, spec: SandboxSpec) -> Iterator[Launch]:
+        yield Launch(self.command(spec))
+
     def run(self, spec: SandboxSpec, timeout: float,
             should_stop: Callable[[], bool] | None = None, poll_s: float = 0.5) -> RunResult:
-        argv = self.command(spec)
-        out = open(spec.stdout, "ab") if spec.stdout else subprocess.DEVNULL
-        err = open(spec.stderr, "ab") if spec.stderr else (subprocess.STDOUT if spec.stdout else subprocess.DEVNULL)
-        start = time.monotonic()
+        with self.launch(spec) as launch:
+            return _supervise(launch, spec, timeout, should_stop, poll_s)
+
+
+def _supervise(launch: Launch, spec: SandboxSpec, timeout: float, should_stop, poll_s: float) -> RunResult:
+    capture = Capture()
+    ours: list[int] = []
+    out = err = subprocess.DEVNULL
+    if spec.stdout is not None:
+        r, out = os.pipe()
+        ours.append(out)
+        capture.follow(read_fd(r), spec.stdout, closing=r)
+        err = subprocess.STDOUT
+    if spec.stderr is not None:
+        r, err = os.pipe()
+        ours.append(err)
+        capture.follow(read_fd(r), spec.stderr, closing=r)
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(launch.argv, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err, start_new_session=True, pass_fds=launch.pass_fds)
+    finally:
+        for fd in ours:  # the sandbox holds the write ends now; EOF comes when its last process is gone
+            os.close(fd)
+    timed_out = stopped = False
+    try:
+        while True:
+            if _wait(proc, poll_s):
+                break
+            if time.monotonic() - start > timeout:
+                timed_out = True
+                break
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+    finally:
+        kill_group(proc)
+        dropped = capture.close()
+    code = None if (timed_out or stopped) else proc.returncode
+    return RunResult(code, timed_out, stopped, time.monotonic() - start, oom=launch.oom_killed(),
+                     output_dropped=dropped)
+
+
+def _wait(proc: subprocess.Popen, seconds: float) -> bool:
+    """Wait up to `seconds` for the process to end; wakes as soon as it does (pidfd), True once it has."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # no pidfd (old kernel) or already reaped
+        fd = None
+    if fd is not None:
         try:
-            proc = subprocess.Popen(argv, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=err, start_new_session=True)
+            select.select([fd], [], [], seconds)
         finally:
-            for f in (out, err):
-                if hasattr(f, "close"):
-                    f.close()
-        timed_out = stopped = False
-        try:
-            while True:
-                try:
-                    proc.wait(timeout=poll_s)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                if time.monotonic() - start > timeout:
-                    timed_out = True
-                    break
-                if should_stop is not None and should_stop():
-                    stopped = True
-                    break
-        finally:
-            kill_group(proc)
-        code = None if (timed_out or stopped) else proc.returncode
-        return RunResult(code, timed_out, stopped, time.monotonic() - start)
+            os.close(fd)
+        return proc.poll() is not None
+    try:
+        proc.wait(timeout=seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
 
 
 def kill_group(proc: subprocess.Popen, grace_s: float = 3.0) -> None:

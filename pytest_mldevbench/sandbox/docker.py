@@ -3,17 +3,21 @@
 What a container gets:
 - the image `mldevbench/sandbox:<hash>` (images/sandbox/Dockerfile on the debootstrap base, built on first
   use and reused; `MLDB_DOCKER_IMAGE` picks another one);
-- an unprivileged user (the host user, or uid 61000 when the harness runs as root), no capabilities,
-  no-new-privileges, a read-only root filesystem and a private /tmp;
+- an unprivileged user (the host user, or when the harness runs as root this process's own sandbox uid,
+  identity.py, named in a generated passwd), no capabilities, no-new-privileges, a read-only root
+  filesystem and a private /tmp; its init (init.py, as in the local sandbox) checks all that, adds the
+  seccomp filter against new namespaces and refuses to run the command otherwise;
 - the SandboxSpec's writable paths (workspace, home, the agent's artifact folder; for grading the grading
   folder and a per-command folder) bind-mounted at their host paths, its read-only paths (task
   environment, interpreters, agent code, asset cache) read-only at theirs, and nothing else of the host:
-  each hidden place (the repository, other trials, the caches) is a private empty folder holding only
-  the directories down to what is mounted below it, writable like the local sandbox's tmpfs masks;
+  each hidden place (the repository, other trials, the caches) is a private empty folder (on a small
+  tmpfs) holding only the directories down to what is mounted below it, writable like the local
+  sandbox's masks; the trial's folders lie on its disk quota (disk.py), as for the local sandbox;
 - CPU, memory (no swap) and process limits from the task's resources; the GPUs of CUDA_VISIBLE_DEVICES
   as a device request (renumbered from 0 inside, as the NVIDIA runtime shows them);
 - network "none": the only reachable endpoints are the loopback ports named in its environment (the
-  meter, the asset mirror), forwarded through Unix sockets (bridge.py, container_init.py).
+  meter, the asset mirror), forwarded through Unix sockets (bridge.py, init.py);
+- no log driver: its output is read live through an attach and capped like the local sandbox's.
 When the command ends, times out or is stopped, the container is stopped and removed: its PID namespace
 ends with it, so nothing it started can touch the workspace before the snapshot.
 """
@@ -35,14 +39,17 @@ from .. import taskenv
 from ..errors import InfrastructureError
 from .base import RunResult, Sandbox, SandboxSpec
 from .bridge import UnixBridge, loopback_ports
+from .cgroups import PIDS_LIMIT
+from .identity import SandboxUser
+from .mounts import unmount_under
+from .output import Capture
 
 IMAGES_DIR = taskenv.REPO_ROOT / "images"
 DEFAULT_BASE = "mldevbench/base:bookworm"
 IMAGE_REPO = "mldevbench/sandbox"
-CONTAINER_UID = 61000          # the image's unprivileged user, used when the harness runs as root
+INIT = Path(__file__).with_name("init.py")
 INIT_PATH = "/mldb/init.py"
 BRIDGE_DIR = "/mldb/bridge"
-PIDS_LIMIT = int(os.environ.get("MLDB_DOCKER_PIDS", "4096"))
 LABEL = "mldevbench.trial"
 
 
@@ -154,33 +161,58 @@ class DockerSandbox(Sandbox):
     def __init__(self):
         self._client = None
         self.image: str | None = None
+        self._user: SandboxUser | None = None
+
+    @property
+    def user(self) -> SandboxUser:
+        if self._user is None:
+            self._user = SandboxUser()
+        return self._user
 
     def check(self) -> None:
         self._client = client()
         self.image = ensure_image(self._client)
+        with tempfile.TemporaryDirectory(prefix="mldb-check-") as tmp:  # the init's lock-down holds here too
+            log = Path(tmp) / "log"
+            spec = SandboxSpec(argv=["--verify"], cwd=Path("/tmp"), env={"PATH": "/usr/bin:/bin"}, stdout=log,
+                               memory_gb=0.5)
+            run = self.run(spec, timeout=120)
+            if run.returncode != 0:
+                lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+                raise InfrastructureError("the docker sandbox cannot run safely here: "
+                                          + (lines[-1] if lines else f"exit {run.returncode}"))
 
-    def command(self, spec: SandboxSpec) -> list[str]:  # the container's command (PID 1 is the bridge init)
+    def limits(self) -> dict[str, str]:
+        user = self.user
+        return {"uid": f"{user.uid} ({'dedicated' if user.dedicated else 'the harness user'})",
+                "memory": "docker (cgroup)", "processes": f"docker pids-limit {PIDS_LIMIT}",
+                "network": "none; meter and mirror ports bridged"}
+
+    def close(self) -> None:
+        if self._user is not None:
+            self._user.close()
+            self._user = None
+
+    def command(self, spec: SandboxSpec) -> list[str]:  # the container's command: the init, then the argv
         ports = loopback_ports(spec.env.values())
-        return ["/bin/sh", "-c", 'exec python3 -I -S "$0" "$@"', INIT_PATH, BRIDGE_DIR,
-                *[str(p) for p in ports], "--", *spec.argv]
+        argv = ["python3", "-I", "-S", INIT_PATH, "--rlimit", "core=0"]
+        if self.file_size_limit:
+            argv += ["--rlimit", f"fsize={self.file_size_limit}"]
+        if ports:
+            argv += ["--bridge", BRIDGE_DIR, *[str(p) for p in ports]]
+        return argv + ["--", *spec.argv]
 
     # what the container sees
-    def _user(self) -> tuple[str, int | None]:
-        uid = os.getuid()
-        if uid != 0:
-            return f"{uid}:{os.getgid()}", None
-        return f"{CONTAINER_UID}:{CONTAINER_UID}", CONTAINER_UID
-
     def mounts(self, spec: SandboxSpec, bridge: UnixBridge | None, skeleton_root: Path | None = None,
-               owner: int | None = None) -> list:
+               etc: Path | None = None) -> list:
         from docker.types import Mount
         rw = _unique(spec.rw_paths)
         ro = [p for p in _unique(spec.ro_paths) if p.exists() and p not in rw]
         out = [Mount(str(p), str(p), type="bind", read_only=False) for p in rw]
         out += [Mount(str(p), str(p), type="bind", read_only=True) for p in ro]
-        # Hidden places become empty writable folders, as the local sandbox's tmpfs masks: a private host
-        # folder per place, holding only the directories down to the paths mounted below it (owned by the
-        # container's user, so a command can create e.g. HF_HOME there as it could locally). Places
+        # Hidden places become empty writable folders, as the local sandbox's masks: a folder per place on a
+        # small tmpfs of this run, holding only the directories down to the paths mounted below it (the
+        # container's user's, so a command can create e.g. HF_HOME there as it can locally). Places
         # neither mounted below nor inside a mount would not exist at all; they get one too.
         if skeleton_root is not None:
             targets = rw + ro
@@ -192,19 +224,18 @@ class DockerSandbox(Sandbox):
                 for t in targets:
                     if h in t.parents:
                         (skel / t.relative_to(h)).mkdir(parents=True, exist_ok=True)
-                if owner is not None:
-                    _chown_tree(skel, owner)
+                self.user.give([skel])
                 out.append(Mount(str(h), str(skel), type="bind", read_only=False))
-        init = Path(__file__).with_name("container_init.py")
-        out.append(Mount(INIT_PATH, str(init), type="bind", read_only=True))
+        out.append(Mount(INIT_PATH, str(INIT), type="bind", read_only=True))
+        if etc is not None:  # passwd and group naming the sandbox user
+            out += [Mount(f"/etc/{n}", str(etc / n), type="bind", read_only=True) for n in ("passwd", "group")]
         if bridge is not None:
             out.append(Mount(BRIDGE_DIR, str(bridge.dir), type="bind", read_only=True))
         return out
 
-    def container_kwargs(self, spec: SandboxSpec, bridge: UnixBridge | None,
-                         skeleton_root: Path | None = None) -> tuple[dict, int | None]:
+    def container_kwargs(self, spec: SandboxSpec, bridge: UnixBridge | None, skeleton_root: Path | None = None,
+                         etc: Path | None = None) -> dict:
         import docker
-        user, chown_to = self._user()
         env = dict(spec.env)
         device_requests = []
         visible = [d for d in env.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip()]
@@ -214,13 +245,16 @@ class DockerSandbox(Sandbox):
         memory = max(int(spec.memory_gb * 2**30), 64 * 2**20)
         cpus = min(float(spec.cpus), float(os.cpu_count() or 1))
         return dict(
-            image=self.image, command=self.command(spec), user=user, environment=env, working_dir=str(spec.cwd),
-            mounts=self.mounts(spec, bridge, skeleton_root, chown_to), network_mode="none", read_only=True,
-            tmpfs={"/tmp": f"rw,exec,nosuid,nodev,mode=1777,size={memory}"}, shm_size=min(memory // 2, 2 * 2**30),
-            mem_limit=memory, memswap_limit=memory, nano_cpus=int(cpus * 1e9), pids_limit=PIDS_LIMIT,
-            cap_drop=["ALL"], security_opt=["no-new-privileges"], device_requests=device_requests,
-            labels={LABEL: "1"}, detach=True, stdin_open=False, tty=False,
-        ), chown_to
+            image=self.image, command=self.command(spec), user=f"{self.user.uid}:{self.user.gid}", environment=env,
+            working_dir=str(spec.cwd), mounts=self.mounts(spec, bridge, skeleton_root, etc), network_mode="none",
+            read_only=True, tmpfs={"/tmp": f"rw,exec,nosuid,nodev,mode=1777,size={memory}"},
+            shm_size=min(memory // 2, 2 * 2**30), mem_limit=memory, memswap_limit=memory, nano_cpus=int(cpus * 1e9),
+            pids_limit=PIDS_LIMIT, cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            device_requests=device_requests, labels={LABEL: "1"}, detach=True, stdin_open=False, tty=False,
+            # no log driver: the output is read live through an attach and capped (output.py), so a flood
+            # is neither kept by the engine nor written to its disk
+            log_config=docker.types.LogConfig(type="none"),
+        )
 
     def run(self, spec: SandboxSpec, timeout: float,
             should_stop: Callable[[], bool] | None = None, poll_s: float = 0.5) -> RunResult:
@@ -231,25 +265,22 @@ class DockerSandbox(Sandbox):
         cli = self._client
         ports = loopback_ports(spec.env.values())
         bridge = UnixBridge(ports) if ports else None
-        skeletons = Path(tempfile.mkdtemp(prefix="mldb-docker-hidden-"))
+        work = _RunFolder()
         container = None
-        chown_to = None
-        threads: list[threading.Thread] = []
+        capture = Capture()
         start = time.monotonic()
         try:
-            kwargs, chown_to = self.container_kwargs(spec, bridge, skeletons)
-            if chown_to is not None:
-                for path in _unique(spec.rw_paths):
-                    _chown_tree(path, chown_to)
+            self.user.write_etc(work.etc)
+            kwargs = self.container_kwargs(spec, bridge, work.skeletons, work.etc)
+            self.user.give(_unique(spec.rw_paths))
             try:
                 container = cli.containers.create(**kwargs)
+                stream = cli.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True,
+                                        demux=spec.stderr is not None)
                 container.start()
             except docker.errors.APIError as exc:
                 raise InfrastructureError(_api_error(exc)) from None
-            if spec.stdout is not None:
-                threads.append(_follow(container, spec.stdout, stdout=True, stderr=spec.stderr is None))
-            if spec.stderr is not None:
-                threads.append(_follow(container, spec.stderr, stdout=False, stderr=True))
+            _follow(capture, stream, spec)
             timed_out = stopped = False
             while True:
                 try:
@@ -266,53 +297,93 @@ class DockerSandbox(Sandbox):
             if timed_out or stopped:
                 container.stop(timeout=3)  # SIGTERM to the command (via the init), SIGKILL after 3 s
                 container.wait(timeout=30)
-            for t in threads:
-                t.join(timeout=10)
+            dropped = capture.close()
             container.reload()
             state = container.attrs.get("State", {})
             oom = bool(state.get("OOMKilled"))
             code = None if (timed_out or stopped) else int(state.get("ExitCode", -1))
-            return RunResult(code, timed_out, stopped, time.monotonic() - start, oom=oom)
+            return RunResult(code, timed_out, stopped, time.monotonic() - start, oom=oom, output_dropped=dropped)
         finally:
             if container is not None:
                 try:
                     container.remove(force=True)
                 except docker.errors.APIError:
                     pass
+            capture.close(timeout=5)
             if bridge is not None:
                 bridge.close()
-            shutil.rmtree(skeletons, ignore_errors=True)
-            if chown_to is not None:  # the harness's files again (snapshot, artifacts, later local runs)
-                for path in _unique(spec.rw_paths):
-                    _chown_tree(path, os.getuid(), os.getgid())
+            work.close()
 
 
-def _follow(container, path: Path, stdout: bool, stderr: bool) -> threading.Thread:
-    def pump():
-        with open(path, "ab") as f:
-            try:
-                for chunk in container.logs(stream=True, follow=True, stdout=stdout, stderr=stderr):
-                    f.write(chunk)
-                    f.flush()
-            except Exception:  # noqa: BLE001 - the container went away; what was written stays
-                pass
-    t = threading.Thread(target=pump, daemon=True)
-    t.start()
-    return t
+class _RunFolder:
+    """Host files of one container run: the generated passwd/group and the hidden places' skeletons, on a
+    small tmpfs when the harness can mount one (so a run cannot fill the host disk through them)."""
+
+    SIZE = 16 * 2**20
+
+    def __init__(self):
+        self.root = Path(tempfile.mkdtemp(prefix="mldb-docker-run-"))
+        self.root.chmod(0o755)
+        self.mounted = False
+        if os.geteuid() == 0:
+            proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.SIZE},mode=755,nosuid,nodev", "tmpfs",
+                                   str(self.root)], capture_output=True)
+            self.mounted = proc.returncode == 0
+        self.etc, self.skeletons = self.root / "etc", self.root / "hidden"
+        for d in (self.etc, self.skeletons):
+            d.mkdir(mode=0o755)
+
+    def close(self) -> None:
+        if self.mounted:
+            unmount_under(self.root)
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _chown_tree(root: Path, uid: int, gid: int | None = None) -> None:
-    """Writable mounts belong to the container's user while it runs (the harness runs as root here)."""
-    gid = uid if gid is None else gid
-    if not root.exists():
+def _follow(capture: Capture, stream, spec: SandboxSpec) -> None:
+    """Split the attach stream (demuxed when stderr has its own file) into the capped logs."""
+    if spec.stderr is None:
+        capture.follow(_chunks(stream), spec.stdout)
         return
-    os.chown(root, uid, gid, follow_symlinks=False)
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            try:
-                os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
-            except OSError:
-                pass
+    out_q, err_q = _Split(), _Split()
+    threading.Thread(target=_demux, args=(stream, out_q, err_q), daemon=True).start()
+    capture.follow(iter(out_q), spec.stdout)
+    capture.follow(iter(err_q), spec.stderr)
+
+
+def _chunks(stream):
+    try:
+        for chunk in stream:
+            if chunk:
+                yield chunk
+    except Exception:  # noqa: BLE001 - the container went away; what came stays
+        return
+
+
+class _Split:
+    """A queue of chunks ending with None."""
+
+    def __init__(self):
+        import queue
+        self.q = queue.Queue(maxsize=64)
+
+    def __iter__(self):
+        while True:
+            item = self.q.get()
+            if item is None:
+                return
+            yield item
+
+
+def _demux(stream, out: _Split, err: _Split) -> None:
+    try:
+        for chunk_out, chunk_err in _chunks(stream):
+            if chunk_out:
+                out.q.put(chunk_out)
+            if chunk_err:
+                err.q.put(chunk_err)
+    finally:
+        out.q.put(None)
+        err.q.put(None)
 
 
 def _api_error(exc) -> str:

@@ -1,56 +1,261 @@
-"""Local sandbox: bubblewrap with a private PID namespace on this machine.
+"""Local sandbox: bubblewrap builds the namespaces and an allow-listed view; the init (init.py) drops every
+privilege before the command runs.
 
-The agent sees the system directories read-only (not the homes, not /work or /srv, not other checkouts of
-this benchmark), the paths the run needs re-exposed read-only (interpreters, environments, agent code),
-its workspace and home writable, and an empty directory wherever grading material could live inside
-what it sees (the output folder, other trials, the asset cache). Its processes live in their own PID
-namespace: when the sandbox ends, the kernel ends every process in it, so nothing the agent started can
-write after the stop.
+What a run sees (all read-only unless said):
+- the system's runtime directories (/usr and the /bin, /sbin, /lib* beside it), /sys, a fresh /proc and a
+  minimal /dev (plus the NVIDIA device nodes for a GPU trial);
+- a generated /etc: passwd and group naming the sandbox user, hosts with loopback only, nsswitch on files,
+  no resolv.conf, and from the host only what programs need to run (ld.so cache, CA certificates, the
+  alternatives links, time zone, MIME and protocol tables, Python's config);
+- the SandboxSpec's read-only paths (task environment and its interpreter, agent code and environments,
+  TORCH_HOME) and writable paths (workspace, home, artifact folder; for grading the grading folder and a
+  per-command folder), each at its own path; a hidden place that lies inside one of them (the harness's
+  own package in a site-packages, say) is covered by an empty folder;
+- its own /tmp and /dev/shm in RAM, sized by the task's memory;
+- nothing else: not /opt, /var, /root, /home, /srv, /mnt, /media, /run, nor any part of the repository
+  or the output, scratch and cache folders that is not listed above.
+It has its own PID, IPC, UTS, cgroup and network namespaces: the network is loopback only, on which the
+init listens for the ports the environment names (the meter, the asset mirror) and forwards them over
+Unix sockets to the host (bridge.py). When the run ends, its PID namespace ends, and the kernel ends
+every process in it.
+
+As root, bubblewrap runs with full privileges to build all this, and the init then empties the capability
+bounding set, becomes this process's sandbox uid (identity.py), sets no_new_privs and a seccomp filter
+against new namespaces, and joins the run's cgroup (cgroups.py) before anything of the command runs. Not
+as root, bubblewrap makes an unprivileged user namespace and the init does the rest. Either way the init
+checks the result and refuses to run the command otherwise; `check()` runs that once per process, so a
+machine where privileges cannot be dropped stops the session with the reason.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
+import os
 import shutil
+import sys
+import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import InfrastructureError
-from .base import Sandbox, SandboxSpec
+from .base import Launch, Sandbox, SandboxSpec
+from .bridge import UnixBridge, loopback_ports
+from .cgroups import PIDS_LIMIT, Cgroups
+from .identity import HOSTNAME, SandboxUser
 
-
-# What an agent sees of the machine (read-only). /run is left out: it may hold the Docker socket.
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/var", "/sys")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# what of the host's /etc a program may need; the rest (shadow, ssh, resolv.conf, pip.conf, ...) stays out
+ETC_SHARED = ("alternatives", "ssl/certs", "ssl/openssl.cnf", "ca-certificates", "ca-certificates.conf",
+              "pki/tls/certs", "pki/ca-trust", "crypto-policies", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
+              "localtime", "timezone", "mime.types", "protocols", "services", "os-release", "debian_version",
+              "gai.conf", "host.conf", "inputrc", "terminfo", "fonts", "magic", "magic.mime", "locale.alias",
+              "shells", "python3", "python3.*", "OpenCL", "vulkan", "glvnd", "nvidia")
 MASK_BYTES = 16 * 2**20  # an empty directory laid over a hidden place
+INIT = Path(__file__).with_name("init.py")
+INIT_PATH, BRIDGE_PATH = "/mldb/init.py", "/mldb/bridge"
 
 
 class LocalSandbox(Sandbox):
     name = "local"
 
+    def __init__(self):
+        self._user: SandboxUser | None = None
+        self._cgroups: Cgroups | None = None
+        self._etc: Path | None = None
+
+    # -- what this machine gives -------------------------------------------------------------------
+    @property
+    def user(self) -> SandboxUser:
+        if self._user is None:
+            self._user = SandboxUser()
+        return self._user
+
+    @property
+    def cgroups(self) -> Cgroups:
+        if self._cgroups is None:
+            self._cgroups = Cgroups()
+        return self._cgroups
+
     def check(self) -> None:
         if shutil.which("bwrap") is None:
             raise InfrastructureError("the local sandbox needs bubblewrap: install it (apt-get install bubblewrap)")
+        with tempfile.TemporaryDirectory(prefix="mldb-check-") as tmp:
+            log = Path(tmp) / "log"
+            spec = SandboxSpec(argv=["--verify"], cwd=Path("/"), env={"PATH": "/usr/bin:/bin"}, stdout=log,
+                               memory_gb=0.5)
+            run = self.run(spec, timeout=60)
+            if run.returncode != 0:
+                lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+                why = lines[-1] if lines else f"exit {run.returncode}"
+                raise InfrastructureError(f"the local sandbox cannot run safely here: {why}")
 
-    def command(self, spec: SandboxSpec) -> list[str]:
-        argv = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--new-session"]
+    def limits(self) -> dict[str, str]:
+        user = self.user
+        memory = self.cgroups.kind
+        return {"uid": f"{user.uid} ({'dedicated' if user.dedicated else 'the harness user, user namespace'})",
+                "memory": memory, "processes": f"{memory if self.cgroups.version else 'RLIMIT_NPROC'} {PIDS_LIMIT}",
+                "network": "loopback only; meter and mirror ports bridged"}
+
+    def close(self) -> None:
+        if self._etc is not None:
+            shutil.rmtree(self._etc, ignore_errors=True)
+            self._etc = None
+        if self._user is not None:
+            self._user.close()
+            self._user = None
+
+    # -- one run -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def launch(self, spec: SandboxSpec) -> Iterator[Launch]:
+        self.user.give(_unique(spec.rw_paths))
+        ports = loopback_ports(spec.env.values())
+        bridge = UnixBridge(ports) if ports else None
+        group = None
+        try:
+            group = self.cgroups.make(int(max(spec.memory_gb, 0.25) * 2**30))
+            argv = self.command(spec, bridge=bridge, cgroup_fds=group.fds if group else ())
+            yield Launch(argv, tuple(group.fds) if group else (), group.oom_killed if group else (lambda: False))
+        finally:
+            if group is not None:
+                group.close()
+            if bridge is not None:
+                bridge.close()
+
+    def command(self, spec: SandboxSpec, bridge: UnixBridge | None = None, cgroup_fds=()) -> list[str]:
+        argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-net",
+                "--unshare-uts", "--unshare-cgroup-try", "--hostname", HOSTNAME]
         for top in SYSTEM_DIRS:
-            if Path(top).exists():
+            if os.path.islink(top):
+                argv += ["--symlink", os.readlink(top), top]
+            elif os.path.isdir(top):
                 argv += ["--ro-bind", top, top]
-        # tmpfs lives in RAM: /tmp and /dev/shm get the task's memory budget, the masks below a token size
-        # (they only hold the mount points of what is re-exposed), so writing there cannot eat the host's RAM
+        argv += self._etc_args()
+        argv += ["--ro-bind", "/sys", "/sys", "--dev", "/dev", "--proc", "/proc"]
+        # tmpfs lives in RAM: /tmp and /dev/shm get the task's memory budget (and count against its limit)
         tmp_size = str(int(max(spec.memory_gb, 1) * 2**30))
-        argv += ["--dev", "/dev", "--proc", "/proc", "--size", tmp_size, "--tmpfs", "/tmp",
-                 "--size", tmp_size, "--tmpfs", "/dev/shm"]
+        argv += ["--size", tmp_size, "--perms", "1777", "--tmpfs", "/tmp",
+                 "--size", tmp_size, "--perms", "1777", "--tmpfs", "/dev/shm"]
         if spec.env.get("CUDA_VISIBLE_DEVICES"):  # a GPU task: the NVIDIA device nodes, nothing else of /dev
             for node in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri/*")):
                 argv += ["--dev-bind", node, node]
-        for path in _outermost(p for p in spec.hidden_paths if p.is_dir()):
-            argv += ["--size", str(MASK_BYTES), "--tmpfs", str(path)]
-        for path in _unique(spec.ro_paths):
-            if path.exists():
-                argv += ["--ro-bind", str(path), str(path)]
-        for path in _unique(spec.rw_paths):
-            argv += ["--bind", str(path), str(path)]
-        argv += ["--chdir", str(spec.cwd), "--"]
-        return argv + list(spec.argv)
+        python, python_ro = _init_python()
+        extra = {INIT_PATH: str(INIT)} | ({BRIDGE_PATH: str(bridge.dir)} if bridge is not None else {})
+        argv += _view(list(spec.ro_paths) + python_ro, list(spec.rw_paths), list(spec.hidden_paths), extra)
+        argv += ["--remount-ro", "/", "--chdir", str(spec.cwd), "--", python, "-I", "-S", INIT_PATH]
+        argv += self._init_args(spec, cgroup_fds)
+        if bridge is not None:
+            argv += ["--bridge", BRIDGE_PATH, *[str(p) for p in bridge.ports]]
+        return argv + ["--"] + list(spec.argv)
+
+    def _init_args(self, spec: SandboxSpec, cgroup_fds) -> list[str]:
+        user = self.user
+        args = ["--user", f"{user.uid}:{user.gid}"] if user.dedicated else []
+        for fd in cgroup_fds:
+            args += ["--cgroup-fd", str(fd)]
+        args += ["--rlimit", "core=0"]
+        if not cgroup_fds:  # no cgroup: per-process memory, and processes of the sandbox's own uid
+            args += ["--rlimit", f"data={int(max(spec.memory_gb, 0.25) * 2**30)}"]
+            if user.dedicated:
+                args += ["--rlimit", f"nproc={PIDS_LIMIT}"]
+        if self.file_size_limit:
+            args += ["--rlimit", f"fsize={self.file_size_limit}"]
+        return args
+
+    def _etc_args(self) -> list[str]:
+        """A generated /etc (made once per process) with the host's harmless entries bound into it."""
+        if self._etc is None:
+            folder = Path(tempfile.mkdtemp(prefix="mldb-etc-"))
+            folder.chmod(0o755)
+            self.user.write_etc(folder)
+            for entry in _etc_entries():
+                host, mine = Path("/etc") / entry, folder / entry
+                mine.parent.mkdir(parents=True, exist_ok=True)
+                if host.is_symlink():
+                    os.symlink(os.readlink(host), mine)
+                elif host.is_dir():
+                    mine.mkdir(exist_ok=True)
+                elif host.is_file():
+                    mine.touch()
+            for sub in folder.rglob("*"):
+                if sub.is_dir() and not sub.is_symlink():
+                    sub.chmod(0o755)
+            self._etc = folder
+        argv = ["--ro-bind", str(self._etc), "/etc"]
+        for entry in _etc_entries():
+            host = Path("/etc") / entry
+            if not host.is_symlink() and (host.is_dir() or host.is_file()):
+                argv += ["--ro-bind", str(host), str(host)]
+        return argv
+
+
+def _etc_entries() -> list[str]:
+    found = []
+    for pattern in ETC_SHARED:
+        found += sorted(str(p.relative_to("/etc")) for p in Path("/etc").glob(pattern)) if "*" in pattern else [pattern]
+    return found
+
+
+FILLED = (*SYSTEM_DIRS, "/etc", "/sys", "/proc", "/dev")   # mounted before the view, with their content
+EMPTY = ("/tmp", "/dev/shm")                                  # mounted before the view, empty and writable
+
+
+def _view(ro: list[Path], rw: list[Path], hidden: list[Path], extra: dict[str, str]) -> list[str]:
+    """The mounts of what a run may see, in order of depth so that each lands on top of what contains it:
+    - binds of the read-only and writable paths (and `extra`: sandbox path -> host path, read-only);
+    - an empty tmpfs over each hidden place the run would otherwise see part of (one that holds a bound
+      path, or lies inside one): small, in RAM, writable by the sandbox user like any scratch folder
+      (1777) — read-only inside a read-only path;
+    - the folders leading to bound paths through empty places (bubblewrap would make them 0700): 0755,
+      or 1777 inside a writable place, so that e.g. a graded run can make HF_HOME under the trial's home."""
+    binds: dict[Path, tuple[str, str, str]] = {}
+    for p in _unique(ro):
+        if p.exists():
+            binds[p] = ("--ro-bind", str(p), str(p))
+    for p in _unique(rw):
+        binds[p] = ("--bind", str(p), str(p))
+    for inside, host in extra.items():
+        binds[Path(inside)] = ("--ro-bind", host, inside)
+    # every place that has content of its own: path -> (writable by the sandbox user, filled)
+    places: dict[Path, tuple[bool, bool]] = {Path(d): (False, True) for d in FILLED}
+    places.update({Path(d): (True, False) for d in EMPTY})
+    places.update({p: (op[0] == "--bind", True) for p, op in binds.items()})
+
+    def container(path: Path) -> Path | None:
+        holders = [q for q in places if q in path.parents]
+        return max(holders, key=lambda q: len(q.parts)) if holders else None
+
+    ops: dict[Path, tuple[str, ...]] = dict(binds)
+    for h in _unique(hidden):
+        if h in places or not h.is_dir():
+            continue
+        outer = container(h)
+        if outer is None and not any(h in b.parents for b in binds):
+            continue  # nothing of it is in the view anyway
+        writable = outer is None or places[outer][0]
+        ops[h] = ("--size", str(MASK_BYTES), "--perms", "1777" if writable else "0755", "--tmpfs", str(h))
+        places[h] = (writable, False)
+    for p in list(ops):
+        for parent in p.parents:
+            if parent == Path("/") or parent in places or parent in ops:
+                continue
+            outer = container(parent)
+            if outer is not None and places[outer][1]:
+                continue  # it is there, in what is bound
+            writable = outer is not None and places[outer][0]
+            ops[parent] = ("--perms", "1777" if writable else "0755", "--dir", str(parent))
+    argv: list[str] = []
+    for p in sorted(ops, key=lambda p: len(p.parts)):
+        argv += ops[p]
+    return argv
+
+
+def _init_python() -> tuple[str, list[Path]]:
+    """The interpreter the init runs on: the system's python3, else this harness's base interpreter."""
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.access(candidate, os.X_OK):
+            return candidate, []
+    base = Path(sys.base_prefix)
+    return str(Path(getattr(sys, "_base_executable", sys.executable)).resolve()), [base]
 
 
 def _unique(paths) -> list[Path]:
@@ -61,13 +266,3 @@ def _unique(paths) -> list[Path]:
             seen.add(p)
             out.append(p)
     return out
-
-
-def _outermost(paths) -> list[Path]:
-    """Drop paths that lie inside another listed path (one mask covers them)."""
-    paths = sorted(_unique(paths), key=lambda p: len(p.parts))
-    kept: list[Path] = []
-    for p in paths:
-        if not any(p == k or k in p.parents for k in kept):
-            kept.append(p)
-    return kept
