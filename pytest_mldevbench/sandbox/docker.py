@@ -210,10 +210,11 @@ class DockerSandbox(Sandbox):
         ro = [p for p in _unique(spec.ro_paths) if p.exists() and p not in rw]
         out = [Mount(str(p), str(p), type="bind", read_only=False) for p in rw]
         out += [Mount(str(p), str(p), type="bind", read_only=True) for p in ro]
-        # Hidden places become empty writable folders, as the local sandbox's masks: a folder per place on a
-        # small tmpfs of this run, holding only the directories down to the paths mounted below it (the
-        # container's user's, so a command can create e.g. HF_HOME there as it can locally). Places
-        # neither mounted below nor inside a mount would not exist at all; they get one too.
+        # Hidden places become empty folders, as the local sandbox's masks: a folder per place on a small
+        # tmpfs of this run, holding only the directories down to the paths mounted below it; those that hold
+        # a writable path (the trial's scratch and output places) are the container user's, so a command can
+        # create e.g. HF_HOME there as it can locally. Places neither mounted below nor inside a mount would
+        # not exist at all; they get one too.
         if skeleton_root is not None:
             targets = rw + ro
             for i, h in enumerate(_outermost(p for p in spec.hidden_paths if Path(p).is_dir())):
@@ -224,7 +225,8 @@ class DockerSandbox(Sandbox):
                 for t in targets:
                     if h in t.parents:
                         (skel / t.relative_to(h)).mkdir(parents=True, exist_ok=True)
-                self.user.give([skel])
+                if any(h in p.parents for p in rw):  # the trial's own scratch/output places: writable
+                    self.user.give([skel])
                 out.append(Mount(str(h), str(skel), type="bind", read_only=False))
         out.append(Mount(INIT_PATH, str(INIT), type="bind", read_only=True))
         if etc is not None:  # passwd and group naming the sandbox user
@@ -275,7 +277,7 @@ class DockerSandbox(Sandbox):
             self.user.give(_unique(spec.rw_paths))
             try:
                 container = cli.containers.create(**kwargs)
-                stream = cli.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True,
+                stream = cli.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=False,
                                         demux=spec.stderr is not None)
                 container.start()
             except docker.errors.APIError as exc:

@@ -203,8 +203,9 @@ def _view(ro: list[Path], rw: list[Path], hidden: list[Path], extra: dict[str, s
     """The mounts of what a run may see, in order of depth so that each lands on top of what contains it:
     - binds of the read-only and writable paths (and `extra`: sandbox path -> host path, read-only);
     - an empty tmpfs over each hidden place the run would otherwise see part of (one that holds a bound
-      path, or lies inside one): small, in RAM, writable by the sandbox user like any scratch folder
-      (1777) — read-only inside a read-only path;
+      path, or lies inside one): small, in RAM; writable by the sandbox user (1777) where it holds one of
+      the run's writable paths (the trial's scratch and output folders), read-only otherwise (the
+      repository, the caches, the harness's home and package);
     - the folders leading to bound paths through empty places (bubblewrap would make them 0700): 0755,
       or 1777 inside a writable place, so that e.g. a graded run can make HF_HOME under the trial's home."""
     binds: dict[Path, tuple[str, str, str]] = {}
@@ -231,7 +232,7 @@ def _view(ro: list[Path], rw: list[Path], hidden: list[Path], extra: dict[str, s
         outer = container(h)
         if outer is None and not any(h in b.parents for b in binds):
             continue  # nothing of it is in the view anyway
-        writable = outer is None or places[outer][0]
+        writable = any(h in p.parents for p, op in binds.items() if op[0] == "--bind")
         ops[h] = ("--size", str(MASK_BYTES), "--perms", "1777" if writable else "0755", "--tmpfs", str(h))
         places[h] = (writable, False)
     for p in list(ops):

@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+printf 'print("Hello, World!")\n' > hello.py
