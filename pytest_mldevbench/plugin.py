@@ -279,14 +279,13 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def _metadata(config, cfg: options.RunConfig) -> dict:
-    versions = {}
+    versions, limits = {}, {}
     for t in config.stash[COLLECTOR].trials.values():
-        if t.get("versions"):
-            versions = t["versions"]
-            break
+        versions = versions or t.get("versions") or {}
+        limits = limits or t.get("sandbox_limits") or {}
     return {
         "profile": cfg.profile, "sandbox": cfg.sandbox, "agents": cfg.agents, "models": cfg.models,
-        "runs": cfg.runs, "gpus": cfg.gpus, "git_sha": git_sha(), "versions": versions,
+        "runs": cfg.runs, "gpus": cfg.gpus, "git_sha": git_sha(), "versions": versions, "sandbox_limits": limits,
         "workers": getattr(config.option, "numprocesses", None) or 0,
         "limits": {"agent_timeout_s": cfg.agent_timeout, "max_steps": cfg.max_steps,
                    "max_cost_usd": cfg.max_cost, "max_tokens": cfg.max_tokens},

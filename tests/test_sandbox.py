@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 HELLO = "cases/extras/hello_world"
 
 
@@ -43,3 +45,45 @@ def test_crashed_agent_is_a_failure_with_reason(bench):
     assert trial["agent_exit_code"] == 3 and trial["agent_status"] == "crash"
     # the file it wrote before crashing is graded like any other: it solved the task
     assert trial["outcome"] == "passed"
+
+
+def test_memory_limit_fails_the_trial_with_reason_oom(bench):
+    run = bench(HELLO, "-p", "tests.docker.probes", "--agent=probe-oom", "--mldb-keep")
+    trial = run.trial("probe-oom")
+    if not trial["sandbox_limits"]["memory"].startswith("cgroup"):
+        pytest.skip(f"no usable cgroup here ({trial['sandbox_limits']['memory']}): memory is capped per process")
+    assert trial["outcome"] == "failed" and trial["reason"] == "oom", (trial["reason"], trial["detail"])
+    ws = Path(trial["scratch_dir"]) / "workspace"
+    assert (ws / "hello.py").is_file() and not (ws / "survived_oom").exists()
+
+
+def test_output_is_capped_head_and_tail(tmp_path):
+    from pytest_mldevbench.sandbox.output import CappedLog
+    log = CappedLog(tmp_path / "log", head=10, tail=6)
+    for chunk in (b"0123456789ab", b"cdefgh", b"ijklmnopqrstuvwxyz"):
+        log.write(chunk)
+    log.close()
+    text = (tmp_path / "log").read_bytes()
+    assert text.startswith(b"0123456789\n[mldevbench: 20 bytes of output dropped here")
+    assert text.endswith(b"uvwxyz") and log.dropped == 20
+
+
+def test_a_snapshot_that_cannot_be_completed_is_an_error(tmp_path):
+    """A full disk under the snapshot raises (an infrastructure error), never a truncated copy graded."""
+    import os
+    import subprocess
+
+    from pytest_mldevbench import workspace
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    ws, small = tmp_path / "ws", tmp_path / "small"
+    ws.mkdir()
+    small.mkdir()
+    (ws / "hello.py").write_text('print("Hello, World!")\n')
+    (ws / "big.bin").write_bytes(b"x" * (2 << 20))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)], check=True)
+    try:
+        with pytest.raises(workspace.SnapshotError, match="could not be completed"):
+            workspace.snapshot(ws, small / "snapshot")
+    finally:
+        subprocess.run(["umount", str(small)], check=True)

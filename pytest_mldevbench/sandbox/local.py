@@ -92,8 +92,10 @@ class LocalSandbox(Sandbox):
     def limits(self) -> dict[str, str]:
         user = self.user
         memory = self.cgroups.kind
+        processes = f"{memory} {PIDS_LIMIT}" if self.cgroups.version else \
+            f"RLIMIT_NPROC: {PIDS_LIMIT}{'' if user.dedicated else ' more than the harness user runs'}"
         return {"uid": f"{user.uid} ({'dedicated' if user.dedicated else 'the harness user, user namespace'})",
-                "memory": memory, "processes": f"{memory if self.cgroups.version else 'RLIMIT_NPROC'} {PIDS_LIMIT}",
+                "memory": memory, "processes": processes,
                 "network": "loopback only; meter and mirror ports bridged"}
 
     def close(self) -> None:
@@ -153,10 +155,11 @@ class LocalSandbox(Sandbox):
         for fd in cgroup_fds:
             args += ["--cgroup-fd", str(fd)]
         args += ["--rlimit", "core=0"]
-        if not cgroup_fds:  # no cgroup: per-process memory, and processes of the sandbox's own uid
+        if not cgroup_fds:  # no cgroup: per-process memory, and a cap on the processes of the sandbox's uid
             args += ["--rlimit", f"data={int(max(spec.memory_gb, 0.25) * 2**30)}"]
-            if user.dedicated:
-                args += ["--rlimit", f"nproc={PIDS_LIMIT}"]
+            # RLIMIT_NPROC counts every process of the uid: a dedicated one has none but the run's; the
+            # harness's own uid keeps what it runs now and may start PIDS_LIMIT more
+            args += ["--rlimit", f"nproc={PIDS_LIMIT + (0 if user.dedicated else _processes_of(user.uid))}"]
         if self.file_size_limit:
             args += ["--rlimit", f"fsize={self.file_size_limit}"]
         return args
@@ -248,6 +251,17 @@ def _view(ro: list[Path], rw: list[Path], hidden: list[Path], extra: dict[str, s
     for p in sorted(ops, key=lambda p: len(p.parts)):
         argv += ops[p]
     return argv
+
+
+def _processes_of(uid: int) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                count += entry.stat().st_uid == uid
+            except OSError:
+                pass
+    return count
 
 
 def _init_python() -> tuple[str, list[Path]]:

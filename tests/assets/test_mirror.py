@@ -114,3 +114,20 @@ def test_placeholders_and_sandbox_env(svc, tmp_path):
     assert svc.sandbox_ro_paths() == [svc.torch_home]
     ckpts = sorted(p.name for p in (svc.torch_home / "hub" / "checkpoints").iterdir())
     assert ckpts == ["resnet18-f37072fd.pth", "resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth"]
+
+
+def test_trial_prefixes_are_unguessable_and_foreign_ones_log_nothing(svc):
+    """A trial's URLs carry a random token: nothing another trial can know lands in its access log."""
+    a, b = svc.placeholders("forge-a[x-1]"), svc.placeholders("forge-b[x-1]")
+    token_a = a["assets_url"].rsplit("/t/", 1)[1]
+    assert token_a != b["assets_url"].rsplit("/t/", 1)[1] and len(token_a) >= 20 and "forge" not in token_a
+    assert svc.placeholders("forge-a[x-1]") == a  # stable for the trial's life
+    root = a["assets_url"].rsplit("/t/", 1)[0]
+    for prefix in ("forge-a_x-1_", "forge-a[x-1]", "-", "0" * 24):
+        status, _, _ = fetch(f"{root}/t/{prefix}/ml-dev-bench/cdh-dataset-download")
+        assert status == 404
+    status, _, _ = fetch(f"{root}/ml-dev-bench/cdh-dataset-download")
+    assert status == 404
+    assert svc.access_log("forge-a[x-1]") == [] and svc.access_log("forge-b[x-1]") == []
+    fetch(a["url:missing-dataset"])
+    assert [e["path"] for e in svc.access_log("forge-a[x-1]")] == ["/ml-dev-bench/cdh-dataset-download"]
