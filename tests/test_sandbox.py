@@ -87,3 +87,29 @@ def test_a_snapshot_that_cannot_be_completed_is_an_error(tmp_path):
             workspace.snapshot(ws, small / "snapshot")
     finally:
         subprocess.run(["umount", str(small)], check=True)
+
+
+def test_agent_cmd_in_a_venv_gets_the_whole_venv(bench, tmp_path):
+    """A CLI agent installed into a venv outside the system dirs runs: its packages lie beside bin/, and the
+    sandbox shows the venv whole (and the interpreter it was made from), not only bin/."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.scripted_llm import ScriptedLLM
+    from tests.test_react_e2e import SCRIPTS
+    venv = tmp_path / "tool-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python*/site-packages"))
+    (site / "mldb_venv_tool.py").write_text("def main():\n    open('hello.py', 'w').write('print(\"Hello, World!\")\\n')\n")
+    tool = venv / "bin" / "venv-tool"
+    tool.write_text(f"#!{venv}/bin/python\nimport mldb_venv_tool\nmldb_venv_tool.main()\n")
+    tool.chmod(0o755)
+    server = ScriptedLLM(json.loads((SCRIPTS / "cli_hello_world.json").read_text())).start()
+    try:
+        run = bench(HELLO, "--agent=cli", "--model=openai/scripted", f"--llm-api-base={server.base_url}",
+                    f"--llm-prices={SCRIPTS / 'prices.json'}", f"--agent-cmd={tool}")
+    finally:
+        server.stop()
+    trial = run.trial("cli")
+    assert trial["outcome"] == "passed", f"{trial['detail']}\n{run.output[-3000:]}"
