@@ -81,21 +81,36 @@ class RunCgroup:
                 pass
         self.fds = []
         for d in self.dirs:
-            for _ in range(50):  # the kernel ends a dead PID namespace's processes asynchronously
-                try:
-                    pids = [int(p) for p in (d / "cgroup.procs").read_text().split()]
-                except OSError:
-                    break
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                try:
-                    d.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.02)
+            _empty_and_remove(d)
+
+
+def _remove_stale(parent: Path) -> None:
+    """Run cgroups left by a pytest process that died (mldb-<pid>-<n>): they would keep `parent` busy."""
+    for d in parent.glob("mldb-*-*"):
+        pid = d.name.split("-")[1]
+        if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+            continue
+        _empty_and_remove(d)
+
+
+def _empty_and_remove(d: Path) -> None:
+    """Kill what is left in a run's cgroup and remove it (the kernel ends a dead PID namespace's processes
+    asynchronously, so a few tries)."""
+    for _ in range(50):
+        try:
+            pids = [int(p) for p in (d / "cgroup.procs").read_text().split()]
+        except OSError:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            d.rmdir()
+            return
+        except OSError:
+            time.sleep(0.02)
 
 
 class Cgroups:
@@ -118,6 +133,8 @@ class Cgroups:
             if all(self._probe(p, ("memory.limit_in_bytes",) if i == 0 else ("pids.max",))
                    for i, p in enumerate(parents)):
                 self.version, self.parents, self.kind = 1, parents, "cgroup-v1"
+        for parent in self.parents:
+            _remove_stale(parent)
 
     def _try_v2(self, parent: Path) -> bool:
         try:
@@ -128,6 +145,7 @@ class Cgroups:
             return False
         if self._probe(parent, ("memory.max", "pids.max")):
             self.version, self.parents, self.kind = 2, [parent], "cgroup-v2"
+            _remove_stale(parent)
             return True
         return False
 
@@ -147,6 +165,7 @@ class Cgroups:
                 pass
 
     def make(self, memory_bytes: int) -> RunCgroup | None:
+        """A fresh cgroup for one run (memory.max = swap-less `memory_bytes`, pids.max = PIDS_LIMIT)."""
         if not self.version:
             return None
         name = f"mldb-{os.getpid()}-{next(_counter)}"
@@ -156,7 +175,8 @@ class Cgroups:
                 d.mkdir()
             if self.version == 2:
                 _write(dirs[0] / "memory.max", str(memory_bytes))
-                _write(dirs[0] / "memory.swap.max", "0")
+                if (dirs[0] / "memory.swap.max").exists():
+                    _write(dirs[0] / "memory.swap.max", "0")
                 _write(dirs[0] / "pids.max", str(PIDS_LIMIT))
             else:
                 _write(dirs[0] / "memory.limit_in_bytes", str(memory_bytes))

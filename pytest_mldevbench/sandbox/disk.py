@@ -254,13 +254,16 @@ def _mounts_of_images(images: set[str]) -> list[Path]:
 
 
 def _copy_into(src: Path, dst: Path) -> None:
-    """Copy the content of `src` into the folder `dst` (links as links; any depth): GNU cp walks with fts."""
+    """Copy the content of `src` into the folder `dst` (links as links; any depth: GNU cp walks with fts).
+    What the agent left that cannot be copied (a socket, say) is skipped; a full or failing host disk is
+    the harness's error."""
     if not src.is_dir():
         return
-    proc = subprocess.run(["cp", "-a", "--no-preserve=ownership", "--no-dereference", "--sparse=auto", f"{src}/.", f"{dst}/"],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise OSError(f"copying {src} to {dst} failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+    proc = subprocess.run(["cp", "-a", "--no-preserve=ownership", "--no-dereference", "--sparse=auto",
+                           f"{src}/.", f"{dst}/"], capture_output=True, text=True)
+    broken = [ln for ln in proc.stderr.splitlines() if "No space left" in ln or "Input/output error" in ln]
+    if broken:
+        raise OSError(f"copying {src} to {dst} failed: {broken[-1]}")
 
 
 def _run(argv: list[str]) -> None:

@@ -165,30 +165,29 @@ class LocalSandbox(Sandbox):
         return args
 
     def _etc_args(self) -> list[str]:
-        """A generated /etc (made once per process) with the host's harmless entries bound into it."""
+        """A generated /etc, made once per process: the sandbox's own passwd, group, hosts, hostname and
+        nsswitch.conf, and copies of the host's entries programs need (links kept as links). One bind."""
         if self._etc is None:
             folder = Path(tempfile.mkdtemp(prefix="mldb-etc-"))
             folder.chmod(0o755)
-            self.user.write_etc(folder)
             for entry in _etc_entries():
                 host, mine = Path("/etc") / entry, folder / entry
-                mine.parent.mkdir(parents=True, exist_ok=True)
-                if host.is_symlink():
-                    os.symlink(os.readlink(host), mine)
-                elif host.is_dir():
-                    mine.mkdir(exist_ok=True)
-                elif host.is_file():
-                    mine.touch()
-            for sub in folder.rglob("*"):
-                if sub.is_dir() and not sub.is_symlink():
-                    sub.chmod(0o755)
+                mine.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+                try:
+                    if host.is_symlink():
+                        os.symlink(os.readlink(host), mine)
+                    elif host.is_dir():
+                        shutil.copytree(host, mine, symlinks=True)
+                    elif host.is_file():
+                        shutil.copy2(host, mine)
+                except OSError:
+                    continue  # unreadable on the host: not needed
+            self.user.write_etc(folder)
+            for sub in [folder, *folder.rglob("*")]:
+                if not sub.is_symlink():
+                    sub.chmod(0o755 if sub.is_dir() else 0o644)
             self._etc = folder
-        argv = ["--ro-bind", str(self._etc), "/etc"]
-        for entry in _etc_entries():
-            host = Path("/etc") / entry
-            if not host.is_symlink() and (host.is_dir() or host.is_file()):
-                argv += ["--ro-bind", str(host), str(host)]
-        return argv
+        return ["--ro-bind", str(self._etc), "/etc"]
 
 
 def _etc_entries() -> list[str]:
