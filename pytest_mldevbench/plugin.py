@@ -166,6 +166,29 @@ def pytest_collection_finish(session):
     config.stash[EXECUTOR].submit_all(session.items)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    """Before the first trial: a sandbox that cannot run safely here stops the session with its reason (one
+    line), rather than erroring every trial (with xdist, the controller checks: see below)."""
+    if not _is_worker(session.config) and any("trial" in getattr(i, "fixturenames", ()) for i in session.items):
+        _check_sandbox(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    if ids:
+        _check_sandbox(node.config)
+
+
+def _check_sandbox(config) -> None:
+    if config.option.collectonly or EXECUTOR not in config.stash or config.stash[EXECUTOR].remote:
+        return
+    try:
+        config.stash[SERVICES].sandbox()
+    except InfrastructureError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
 def _finished(path: Path, cfg: options.RunConfig) -> TrialResult | None:
     if not path.is_file():
         return None

@@ -41,7 +41,8 @@ class Services:
             except BaseException:
                 box.close()
                 raise
-            box.file_size_limit = self.disks().fsize
+            if self._disks is not None:
+                box.file_size_limit = self._disks.fsize
             self._sandbox = box
         return self._sandbox
 
@@ -49,6 +50,8 @@ class Services:
         """This process's trial disks (quotas for what an agent writes; sandbox/disk.py)."""
         if self._disks is None:
             self._disks = TrialDisks(self.cfg.scratch / ".disks", self.cfg.profile)
+            if self._sandbox is not None:  # no quota can be mounted: the sandbox caps single files instead
+                self._sandbox.file_size_limit = self._disks.fsize
         return self._disks
 
     def sandbox_limits(self) -> dict[str, str]:

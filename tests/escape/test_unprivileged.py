@@ -114,3 +114,16 @@ def test_sandbox_of_an_unprivileged_harness(shared_tmp):
     assert seen["seen"] == [], seen
     assert listener.hits == 0
     assert "harness user" in result["limits"]["uid"], result["limits"]
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_machine_that_cannot_drop_privileges_stops_the_session(bench, workers):
+    """No silent fallback: the session stops before any trial, with one line naming what is left."""
+    if os.geteuid() != 0:
+        pytest.skip("as root only: the init keeps uid 0 when its privilege drop is taken out")
+    run = bench("cases/extras/hello_world", "-p", "tests.escape.unprivileged_init", "--agent=oracle", "-n", workers)
+    assert run.returncode == 4, run.output[-3000:]
+    errors = [ln for ln in run.output.splitlines() if ln.startswith("ERROR:")]
+    assert len(errors) == 1 and "cannot drop privileges: privileges left:" in errors[0], run.output[-3000:]
+    assert "CapBnd" in errors[0] and "still uid 0" in errors[0], errors[0]
+    assert run.report is None  # no trial ran
