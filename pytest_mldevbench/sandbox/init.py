@@ -15,9 +15,10 @@ In order:
    unprivileged process gets capabilities again) and 32-bit/x32 system calls (which would slip past it);
 5. check all of it in /proc/self/status (capabilities all zero, NoNewPrivs 1, the filter on, not uid 0):
    anything else ends here with exit 125 and one line on stderr, before any command runs;
-6. for each PORT listen on 127.0.0.1:PORT (the sandbox's own loopback: it has no other network) and
-   forward each connection to DIR/PORT.sock, a Unix socket whose host end connects to 127.0.0.1:PORT on the
-   host (bridge.py: the meter, the asset mirror), so the URLs the environment gives work unchanged;
+6. for each PORT forward the connections to 127.0.0.1:PORT (the sandbox's own loopback: it has no other
+   network; listened on before step 2, so ports below 1024 work too) to DIR/PORT.sock, a Unix socket whose
+   host end connects to 127.0.0.1:PORT on the host (bridge.py: the meter, the asset mirror), so the URLs
+   the environment gives work unchanged;
 7. run ARGV, pass SIGTERM/SIGINT on, and exit with its status (128 + signal when killed).
 Standard library only: it runs on whatever python3 the sandbox has. It starts before every sandboxed
 command, so it imports only low-level modules (`_socket`, `_thread`, `_signal`: subprocess, socket and
@@ -188,12 +189,27 @@ def _serve(listener, path: str) -> None:
             _thread.start_new_thread(_pipe, (a, b))
 
 
-def bridge(sock_dir: str, ports: list[str]) -> None:
+def listen(ports: list[str]) -> dict:
+    """Listening sockets on the sandbox's loopback, made before the privilege drop (a port below 1024, as an
+    'offline' URL may name, needs it). A port that cannot be had stays closed: connecting is refused there,
+    as it would be with nothing listening."""
+    listeners = {}
     for port in ports:
         listener = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
-        listener.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", int(port)))
-        listener.listen(64)
+        try:
+            listener.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", int(port)))
+            listener.listen(64)
+        except OSError as exc:
+            print(f"mldb bridge: port {port} not bridged: {exc.strerror}", file=sys.stderr)
+            listener.close()
+            continue
+        listeners[port] = listener
+    return listeners
+
+
+def bridge(sock_dir: str, listeners: dict) -> None:
+    for port, listener in listeners.items():
         _thread.start_new_thread(_serve, (listener, os.path.join(sock_dir, f"{port}.sock")))
 
 
@@ -267,12 +283,13 @@ def lock_down(opts: dict) -> None:
 def main(argv: list[str]) -> int:
     try:
         opts = parse(argv)
+        listeners = listen(opts["ports"]) if opts["bridge"] else {}
         lock_down(opts)
     except (Refused, OSError, ValueError, IndexError, KeyError) as exc:
         print(f"mldb sandbox: cannot drop privileges: {exc}", file=sys.stderr)
         return 125
-    if opts["bridge"]:
-        bridge(opts["bridge"], opts["ports"])
+    if listeners:
+        bridge(opts["bridge"], listeners)
     if opts["argv"] == ["--verify"]:  # the harness's start-up check: everything above held
         return 0
     return run(opts["argv"])

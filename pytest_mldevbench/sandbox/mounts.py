@@ -5,7 +5,7 @@ import ctypes
 import os
 from pathlib import Path
 
-MS_BIND, MNT_DETACH = 0x1000, 2
+MS_NOSUID, MS_NODEV, MS_BIND, MNT_DETACH = 0x2, 0x4, 0x1000, 2
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -13,6 +13,14 @@ def bind(source: Path, target: Path) -> None:
     if _libc.mount(os.fsencode(source), os.fsencode(target), None, MS_BIND, None) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"bind {source} on {target}: {os.strerror(err)}")
+
+
+def tmpfs(target: Path, size: int, mode: int = 0o755) -> None:
+    """A tmpfs of `size` bytes on `target` (nosuid, nodev)."""
+    options = f"size={size},mode={mode:o}".encode()
+    if _libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"tmpfs on {target}: {os.strerror(err)}")
 
 
 def unmount(target: Path) -> None:
