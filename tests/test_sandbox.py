@@ -101,7 +101,8 @@ def test_agent_cmd_in_a_venv_gets_the_whole_venv(bench, tmp_path):
     venv = tmp_path / "tool-venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = next(venv.glob("lib/python*/site-packages"))
-    (site / "mldb_venv_tool.py").write_text("def main():\n    open('hello.py', 'w').write('print(\"Hello, World!\")\\n')\n")
+    (site / "mldb_venv_tool.py").write_text(
+        "def main():\n    open('hello.py', 'w').write('print(\"Hello, World!\")\\n')\n")
     tool = venv / "bin" / "venv-tool"
     tool.write_text(f"#!{venv}/bin/python\nimport mldb_venv_tool\nmldb_venv_tool.main()\n")
     tool.chmod(0o755)

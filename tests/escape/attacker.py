@@ -4,7 +4,6 @@
 import ctypes
 import json
 import os
-import random
 import secrets
 import socket
 import stat

@@ -100,7 +100,8 @@ def test_sandbox_of_an_unprivileged_harness(shared_tmp):
     try:
         proc = subprocess.run(
             ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", SYSTEM_PYTHON, "-I", "-c", DRIVER,
-             f"{REPO}:{sysconfig.get_paths()['purelib']}", str(work), PROBE, str(listener.port), str(secret), str(REPO), "/root", "/opt", "/etc/shadow"],
+             f"{REPO}:{sysconfig.get_paths()['purelib']}", str(work), PROBE, str(listener.port),
+             str(secret), str(REPO), "/root", "/opt", "/etc/shadow"],
             capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)})
     finally:
         listener.close()
