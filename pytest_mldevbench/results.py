@@ -52,7 +52,7 @@ class TrialResult:
     usage: Usage = field(default_factory=Usage)
     steps: int = 0
     agent_exit_code: int | None = None
-    agent_status: str | None = None        # ok | crash | timeout | budget (from the harness, not the agent)
+    agent_status: str | None = None        # ok | crash | timeout | budget | oom | disk_limit (from the harness)
     agent_reported: dict | None = None     # agent_result.json, untrusted
     output_dropped: int = 0                # bytes of the agent's output over the sandbox's cap (not kept)
     sandbox_limits: dict[str, str] = field(default_factory=dict)  # how each limit was enforced on this machine
