@@ -2,7 +2,7 @@
 
 Each pytest process (the controller with -n0, else each xdist worker; it runs one trial at a time) makes
 two images once, reserved with fallocate so that nothing else filling the host disk can take their space:
-- the agent disk, `MLDB_DISK_GB` (default 4 in smoke, 10 in full): the trial's scratch folder (workspace,
+- the agent disk, `MLDB_DISK_GB` (default 2 in smoke, 10 in full): the trial's scratch folder (workspace,
   home, staged solution) and its artifact folder `<out>/<trial>/agent` — everything an agent can write
   but /tmp (in RAM, within its memory limit) and its output (capped by the sandbox);
 - the grading disk, twice that plus 1 GiB: the snapshot, the grading folder and the graded runs' folders
@@ -30,7 +30,7 @@ from ..workspace import remove_tree
 from . import mounts
 
 GIB = 2**30
-AGENT_GB = {"smoke": 4.0, "full": 10.0}
+AGENT_GB = {"smoke": 2.0, "full": 10.0}  # smoke workspaces and assets are MBs; the suite needs < 0.2 GiB
 GRADING_EXTRA = GIB
 NEAR_FULL_BYTES = 8 * 2**20   # less free than this after the agent ran: it hit its quota
 NEAR_FULL_INODES = 64
