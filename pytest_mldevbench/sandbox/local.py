@@ -34,6 +34,7 @@ import os
 import shutil
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Iterator
 
@@ -170,6 +171,7 @@ class LocalSandbox(Sandbox):
         if self._etc is None:
             folder = Path(tempfile.mkdtemp(prefix="mldb-etc-"))
             folder.chmod(0o755)
+            weakref.finalize(self, shutil.rmtree, folder, True)  # gone with this sandbox, closed or not
             for entry in _etc_entries():
                 host, mine = Path("/etc") / entry, folder / entry
                 mine.parent.mkdir(mode=0o755, parents=True, exist_ok=True)

@@ -59,6 +59,7 @@ spec = SandboxSpec(argv=["/usr/bin/python3", "-I", "-c", sys.argv[3], *sys.argv[
                    env={"PATH": "/usr/bin:/bin"}, rw_paths=[work], stdout=work / "log", memory_gb=1)
 run = box.run(spec, timeout=60)
 print(json.dumps({"code": run.returncode, "limits": box.limits(), "log": (work / "log").read_text()}))
+box.close()
 """
 
 
