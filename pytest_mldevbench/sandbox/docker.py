@@ -184,7 +184,7 @@ class DockerSandbox(Sandbox):
 
     def limits(self) -> dict[str, str]:
         user = self.user
-        return {"uid": f"{user.uid} ({'dedicated' if user.dedicated else 'the harness user'})",
+        return {"uid": "dedicated, one per pytest process" if user.dedicated else "the harness's",
                 "memory": "docker (cgroup)", "processes": f"docker pids-limit {PIDS_LIMIT}",
                 "network": "none; meter and mirror ports bridged"}
 

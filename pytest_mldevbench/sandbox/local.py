@@ -95,7 +95,7 @@ class LocalSandbox(Sandbox):
         memory = self.cgroups.kind
         processes = f"{memory} {PIDS_LIMIT}" if self.cgroups.version else \
             f"RLIMIT_NPROC: {PIDS_LIMIT}{'' if user.dedicated else ' more than the harness user runs'}"
-        return {"uid": f"{user.uid} ({'dedicated' if user.dedicated else 'the harness user, user namespace'})",
+        return {"uid": "dedicated, one per pytest process" if user.dedicated else "the harness's, in a user namespace",
                 "memory": memory, "processes": processes,
                 "network": "loopback only; meter and mirror ports bridged"}
 

@@ -115,7 +115,7 @@ def test_sandbox_of_an_unprivileged_harness(shared_tmp):
     assert not (seen["remount"] or seen["userns"] or seen["host_port"] or seen["dns"]), seen
     assert seen["seen"] == [], seen
     assert listener.hits == 0
-    assert "harness user" in result["limits"]["uid"], result["limits"]
+    assert "harness's" in result["limits"]["uid"], result["limits"]
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])
