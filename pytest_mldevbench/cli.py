@@ -1,4 +1,4 @@
-"""The `mldevbench` command: build the task environment, print a report, manage assets."""
+"""The `mldevbench` command: build the task environment, print a report, manage assets, parity table."""
 from __future__ import annotations
 
 import argparse
@@ -61,6 +61,26 @@ def _compare(args) -> int:
     return 1 if args.fail_if_worse and not compare.gate(comparisons) else 0
 
 
+def _parity(args) -> int:
+    """Render docs/parity.md from the cases' [upstream] tables, or check that a file is up to date."""
+    from . import parity
+    tasks = parity.load_cases(Path(args.cases))
+    if not tasks:
+        raise MldbError(f"no cases under {args.cases} (expected <category>/<task_id>/task.toml)")
+    if args.check:
+        if parity.check(tasks, Path(args.check)):
+            return 0
+        print(f"mldevbench: {args.check} is out of date; run `{parity.COMMAND}`", file=sys.stderr)
+        return 1
+    text = parity.render(tasks)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mldevbench", description="ML-Dev-Bench harness utilities")
     sub = p.add_subparsers(dest="command", required=True)
@@ -83,6 +103,12 @@ def parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--min-drop", type=float, default=0.0,
                       help="only fail when the mean success drops by more than this fraction (default 0)")
     cmp_.set_defaults(func=_compare)
+    par = sub.add_parser("parity", help="the parity table with the original benchmark (docs/parity.md)")
+    par.add_argument("--cases", default="cases", help="the cases folder (default: ./cases)")
+    dest = par.add_mutually_exclusive_group()
+    dest.add_argument("--out", metavar="FILE", help="write the markdown to FILE (default: print it)")
+    dest.add_argument("--check", metavar="FILE", help="exit 1 unless FILE is what would be written")
+    par.set_defaults(func=_parity)
     try:
         from .assets.commands import add_subcommands
     except ImportError:

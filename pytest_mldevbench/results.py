@@ -59,6 +59,7 @@ class TrialResult:
     started_at: str = ""
     finished_at: str = ""
     versions: dict[str, str] = field(default_factory=dict)
+    paper_comparable: bool = False         # a paper task whose [upstream] says comparable (docs/parity.md)
 
     @property
     def agent_model(self) -> str:

@@ -81,6 +81,7 @@ class Trial(Grader):
             trial_id=f"{task.id}[{param.id}]", nodeid=nodeid, task_id=task.id, task_name=task.name,
             category=task.category, agent=param.agent, model=param.model, run=param.run, profile=self.profile,
             sandbox=self.cfg.sandbox, artifacts_dir=str(self.out), scratch_dir=str(self.scratch), started_at=now(),
+            paper_comparable=task.paper_comparable,
         )
 
     # -- the flow ----------------------------------------------------------------------------------

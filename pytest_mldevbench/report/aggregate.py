@@ -41,6 +41,7 @@ def group(trials: list[dict], key) -> dict[str, dict]:
 
 def aggregate(trials: list[dict]) -> dict:
     paper = [t for t in trials if t["category"] not in PAPER_EXCLUDED]
+    comparable = [t for t in paper if t.get("paper_comparable")]  # records from before the field: not comparable
     return {
         "by_task": group(trials, lambda t: t["task_id"]),
         "by_category": group(trials, lambda t: t["category"]),
@@ -55,4 +56,7 @@ def aggregate(trials: list[dict]) -> dict:
         },
         "overall": stats(paper),
         "overall_by_agent_model": group(paper, label),
+        "paper_comparable": stats(comparable),
+        "paper_comparable_by_agent_model": group(comparable, label),
+        "paper_comparable_tasks": sorted({t["task_id"] for t in comparable}),
     }

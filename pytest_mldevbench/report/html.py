@@ -17,7 +17,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #dde;padding:3px 8px;text-align:left}
 th{background:#f3f5fa}td.num{text-align:right}.cell{font-weight:600;text-align:center}
 .charts{display:flex;flex-wrap:wrap;gap:24px}.chart{border:1px solid #dde;padding:8px}
-.pass{color:#1a7f37}.fail{color:#b42318}.error{color:#8a6d00}details{margin:2px 0}
+.comparable{color:#1a7f37;font-weight:600}.pass{color:#1a7f37}.fail{color:#b42318}.error{color:#8a6d00}details{margin:2px 0}
 #errors{color:#b42318;white-space:pre-wrap}.muted{color:#667}
 """
 
@@ -53,16 +53,21 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
 
 // results matrix: task x agent-model
 (function(){const t=document.getElementById('matrix');const head=el('tr');head.appendChild(el('th',{},'task'));
- head.appendChild(el('th',{},'category'));labels.forEach(l=>head.appendChild(el('th',{},l)));t.appendChild(head);
- const cat={};R.trials.forEach(tr=>cat[tr.task_id]=tr.category);
+ head.appendChild(el('th',{},'category'));head.appendChild(el('th',{title:'comparable with the paper (docs/parity.md)'},'paper'));
+ labels.forEach(l=>head.appendChild(el('th',{},l)));t.appendChild(head);
+ const cat={},cmp={};R.trials.forEach(tr=>{cat[tr.task_id]=tr.category;cmp[tr.task_id]=!!tr.paper_comparable;});
  for(const task of Object.keys(A.by_task_agent_model)){const row=el('tr');row.appendChild(el('td',{},task));
   row.appendChild(el('td',{class:'muted'},cat[task]||''));
+  row.appendChild(cat[task]==='extras'?el('td',{class:'muted'},'extra'):
+   el('td',{class:cmp[task]?'comparable':'muted'},cmp[task]?'comparable':'not comparable'));
   for(const l of labels){const s=A.by_task_agent_model[task][l];const td=el('td',{class:'cell'},cellText(s));
    td.style.background=shade(s?s.success_rate:null);row.appendChild(td);}t.appendChild(row);}
- const tot=el('tr');tot.appendChild(el('th',{},'all tasks'));tot.appendChild(el('th',{},''));
- labels.forEach(l=>{const s=A.by_agent_model[l];const td=el('th',{class:'cell'},cellText(s));td.style.background=shade(s.success_rate);tot.appendChild(td);});
- t.appendChild(tot);
- const pk=el('tr');pk.appendChild(el('th',{},'pass@k'));pk.appendChild(el('th',{},''));
+ function total(name,by){const tr=el('tr');tr.appendChild(el('th',{},name));tr.appendChild(el('th',{},''));
+  tr.appendChild(el('th',{},''));labels.forEach(l=>{const s=(by||{})[l];const td=el('th',{class:'cell'},cellText(s));
+  td.style.background=shade(s?s.success_rate:null);tr.appendChild(td);});t.appendChild(tr);}
+ total('all tasks',A.by_agent_model);
+ if(A.paper_comparable_tasks)total('paper-comparable ('+A.paper_comparable_tasks.length+' tasks)',A.paper_comparable_by_agent_model);
+ const pk=el('tr');pk.appendChild(el('th',{},'pass@k'));pk.appendChild(el('th',{},''));pk.appendChild(el('th',{},''));
  labels.forEach(l=>{const p=A.by_agent_model[l].pass_at_k||{};pk.appendChild(el('td',{},Object.keys(p).map(k=>'@'+k+' '+pct(p[k])).join('  ')));});
  t.appendChild(pk);})();
 

@@ -39,6 +39,10 @@ def render(report: dict) -> str:
     for cat in cats:
         rows.append([cat] + [_cell(agg["by_category_agent_model"][cat].get(col)) for col in columns])
     rows.append(["overall (paper tasks)"] + [_cell(agg["overall_by_agent_model"].get(col)) for col in columns])
+    if "paper_comparable" in agg:  # the subset that asks what the original asks (docs/parity.md)
+        n = len(agg["paper_comparable_tasks"])
+        rows.append([f"paper-comparable ({n} task{'s' * (n != 1)})"]
+                    + [_cell(agg["paper_comparable_by_agent_model"].get(col)) for col in columns])
     if "extras" in agg["by_category_agent_model"]:
         rows.append(["extras"] + [_cell(agg["by_category_agent_model"]["extras"].get(col)) for col in columns])
     rows += _repeated_rows(agg["overall_by_agent_model"] or agg["by_agent_model"], columns)
