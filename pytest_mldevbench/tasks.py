@@ -167,8 +167,8 @@ def _upstream(data: dict, category: str, fail) -> Upstream | None:
         raise fail("upstream.comparable", "must be true or false")
     deviations = _texts(table.get("deviations", []), "upstream.deviations", fail)
     for text in deviations:
-        reason = text.split(":", 1)[0].strip() if ":" in text else ""
-        if reason not in DEVIATION_REASONS:
+        reason, _, what = text.partition(":")
+        if reason not in DEVIATION_REASONS or not what.strip():
             raise fail("upstream.deviations", f"has {text[:60]!r}; each starts with its reason: "
                        + ", ".join(f"'{r}: ...'" for r in DEVIATION_REASONS))
         if comparable and reason == "unjustified":

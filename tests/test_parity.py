@@ -85,6 +85,7 @@ def test_a_well_formed_table_loads(case):
     (UPSTREAM.replace('"offline: no network"', '"we prefer it"'), "field 'upstream.deviations' has"),
     (UPSTREAM.replace('"offline: no network"', '"Offline: no network"'), "field 'upstream.deviations' has"),
     (UPSTREAM.replace('"offline: no network"', '"offline"'), "field 'upstream.deviations' has"),
+    (UPSTREAM.replace('"offline: no network"', '"offline: "'), "field 'upstream.deviations' has"),
     (UPSTREAM.replace('["offline: no network"]', '"offline: no network"'), "field 'upstream.deviations' must be a list"),
     (UPSTREAM.replace("comparable = false", "comparable = true").replace('"offline: no network"', '"unjustified: a new bug"'),
      "field 'upstream.comparable' is true but a deviation is unjustified"),
