@@ -110,9 +110,8 @@ def _labels(report: dict) -> list[str]:
     return sorted({label for _, label in cells(report["trials"])})
 
 
-def pairings(base: dict, new: dict) -> list[tuple[str, str]]:
-    """Agent-models compared: those in both reports; else, if each report has exactly one, that pair."""
-    b, n = _labels(base), _labels(new)
+def pair_labels(b: list[str], n: list[str]) -> list[tuple[str, str]]:
+    """Agent-models compared: those in both lists; else, if each list has exactly one, that pair."""
     common = [label for label in b if label in n]
     if common:
         return [(label, label) for label in common]
@@ -120,6 +119,11 @@ def pairings(base: dict, new: dict) -> list[tuple[str, str]]:
         return [(b[0], n[0])]
     raise ValueError(f"no agent-model in common between the reports (base: {', '.join(b) or 'none'}; "
                      f"new: {', '.join(n) or 'none'})")
+
+
+def pairings(base: dict, new: dict) -> list[tuple[str, str]]:
+    """Agent-models compared: those in both reports; else, if each report has exactly one, that pair."""
+    return pair_labels(_labels(base), _labels(new))
 
 
 def unpaired_note(base: dict, new: dict) -> str | None:
