@@ -115,14 +115,31 @@ def rejects(p_worse: float, mean_diff: float, alpha: float, min_drop: float = 0.
     return p_worse < alpha and -mean_diff > min_drop
 
 
+def _small(groups: list[_Group]) -> bool:
+    """Whether the exact distribution is cheap enough for every simulated run (well under a millisecond)."""
+    if len(groups) == 1:
+        return groups[0].bits <= SCREEN_BITS
+    return math.prod(g.length for g in groups) <= 2_000
+
+
+def normal_p_worse(groups: list[_Group]) -> float:
+    """P(T <= observed) by the continuity-corrected normal approximation of the permutation distribution."""
+    t = sum(float(g.weight) * (g.mean - g.observed) for g in groups)
+    var = sum(float(g.weight) ** 2 * g.var for g in groups)
+    if var <= 0:
+        return 0.0 if t > _TOL else 1.0
+    half_step = min(float(g.weight) for g in groups) / 2
+    return NormalDist().cdf((half_step - t) / math.sqrt(var))
+
+
 def fires(cells: list[Cell], alpha: float, min_drop: float = 0.0) -> bool:
     """rejects(p_values(cells)[0], ...) for power simulations, with shortcuts that skip most exact p-values:
     (1) one weight and X at or above the ceiling of its null mean: X, a sum of hypergeometrics, is
     Poisson-binomial, whose median is the floor or ceiling of its mean, so p >= 1/2; (2) Bernstein's
     inequality P(T <= mean - t) <= exp(-t^2 / (2 var + 2 w t / 3)) already below alpha; (3) where the exact
-    distribution is not small (SCREEN_BITS), a continuity-corrected normal p-value far from alpha (below
-    alpha/2, above 2 alpha) decides, and where it is large (EXACT_BITS) it decides alone: at those sizes T
-    sums many non-degenerate hypergeometrics and the two agree to ~1e-3 near alpha. (1) and (2) are exact."""
+    distribution is not small, a normal p-value far from alpha (below alpha/2, above 2 alpha) decides, and
+    where it is large (EXACT_BITS) it decides alone: at those sizes T sums many non-degenerate hypergeometrics
+    and the two agree to ~1e-3 near alpha (tests/report/test_power.py). (1) and (2) are exact."""
     mean_diff = sum(cn / nn - cb / nb for (nb, cb), (nn, cn) in cells) / len(cells)
     if not -mean_diff > min_drop:
         return False
@@ -133,16 +150,16 @@ def fires(cells: list[Cell], alpha: float, min_drop: float = 0.0) -> bool:
     var = sum(float(g.weight) ** 2 * g.var for g in groups)
     if var <= 0:
         return t > _TOL
-    w_max, half_step = max(float(g.weight) for g in groups), min(float(g.weight) for g in groups) / 2
+    w_max = max(float(g.weight) for g in groups)
     if t > 0 and -t * t / (2 * var + 2 * w_max * t / 3) < math.log(alpha):
         return True
-    single = len(groups) == 1
-    if not single or groups[0].bits > SCREEN_BITS:
-        normal = NormalDist().cdf((half_step - t) / math.sqrt(var))
-        exact_size = math.prod(g.length for g in groups) <= 2_000 if not single else groups[0].bits <= EXACT_BITS
-        if normal < alpha / 2 or normal > 2 * alpha or not exact_size:
+    if not _small(groups):
+        normal = normal_p_worse(groups)
+        large = groups[0].bits > EXACT_BITS if len(groups) == 1 else math.prod(
+            g.length for g in groups) > EXACT_LIMIT
+        if normal < alpha / 2 or normal > 2 * alpha or large:
             return normal < alpha
-    return (groups[0].tails()[0] if single else p_values(cells)[0]) < alpha
+    return (groups[0].tails()[0] if len(groups) == 1 else p_values(cells)[0]) < alpha
 
 
 def _sampled(cells: list[Cell]) -> tuple[float, float]:
