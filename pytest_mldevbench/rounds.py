@@ -104,6 +104,9 @@ class Ledger:
         except OSError:
             pass  # readers that cannot read the ledger run their trials: nothing is skipped on a guess
 
+    def pytest_unconfigure(self, config) -> None:
+        self.remove()
+
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
         try:
@@ -204,6 +207,5 @@ def verdict(base: dict, ledger: Ledger, rounds: int) -> tuple[str, bool, dict]:
     """Controller, at the end: the sequential gate's text, whether it passes, and its JSON for the report."""
     from .report.compare import SCHEMA
     result = sequential.evaluate(base, ledger.progress, rounds)
-    ledger.remove()
     ok = result.verdict != "worse"
     return result.render(), ok, {"schema": SCHEMA, "gate": "pass" if ok else "fail", "sequential": result.to_dict()}
