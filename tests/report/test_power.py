@@ -76,6 +76,19 @@ def test_p_worse_falls_as_a_new_pass_turns_into_a_failure():
         assert permutation.p_values(worse)[0] <= permutation.p_values(cells)[0] + 1e-12
 
 
+def test_at_or_above_the_null_mean_p_is_at_least_a_half():
+    """The median shortcut of fires(): with one weight, x >= ceil(E[X]) implies P(X <= x) >= 1/2."""
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(500):
+        cells = random_cells(rng, rng.randint(1, 12), unequal=False)
+        [group] = permutation._groups(cells)
+        if group.observed >= math.ceil(group.mean - 1e-9):
+            checked += 1
+            assert permutation.p_values(cells)[0] >= 0.5, cells
+    assert checked > 200
+
+
 def test_simulation_shortcuts_give_the_gate_s_verdict():
     """fires() skips most p-values (median, Bernstein, normal screens); on these sizes it must agree exactly."""
     rng = random.Random(9)
