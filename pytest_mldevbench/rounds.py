@@ -31,6 +31,7 @@ from .results import RESULT_PROPERTY
 PLANNED_PROPERTY = "mldb.planned"  # {task_id, label, run} on every report of a trial item
 SKIPPED_PROPERTY = "mldb.skipped"  # the reason, on the report of a trial the sequential gate did not run
 WORKERINPUT_KEY = "mldb_sequential_token"
+RECORD_KEYS = ("task_id", "agent", "model", "run", "outcome")  # what a look reads of a trial's record
 POLL_S = 0.25
 
 
@@ -82,9 +83,9 @@ class Ledger:
         for name, value in getattr(report, "user_properties", ()):
             if name == PLANNED_PROPERTY and report.nodeid not in self.progress.planned:
                 self.progress.planned[report.nodeid] = sequential.Planned(**json.loads(value))
-                changed = True
             elif name == RESULT_PROPERTY and report.nodeid not in self.progress.records:
-                self.progress.records[report.nodeid] = json.loads(value)
+                record = json.loads(value)
+                self.progress.records[report.nodeid] = {key: record.get(key) for key in RECORD_KEYS}
                 changed = True
             elif name == SKIPPED_PROPERTY:
                 self.progress.skipped.add(report.nodeid)

@@ -10,7 +10,7 @@ from pytest_mldevbench.report import compare, power, sequential, spending
 
 from .sim import ALPHA, rate_bound, record, runs, sequential_session
 
-HELLO = "cases/extras/hello_world"
+ROUNDS = "tests/data/round_cases"
 
 
 def test_boundaries_match_published_values():
@@ -136,27 +136,31 @@ def test_one_round_is_the_fixed_gate():
                (compare.compare(base, new)[0].verdict == "worse")
 
 
-def test_sequential_session_skips_rounds(bench, tmp_path):
-    """A real session: oracle baseline of 6 runs; null, then oracle again, gated round by round (-n 2)."""
-    base = bench(HELLO, "--agent=oracle", "--runs=6", f"--mldb-json={tmp_path / 'base.json'}")
-    assert base.returncode == 0
-    worse = bench(HELLO, "--agent=null", "--runs=6", f"--mldb-baseline={tmp_path / 'base.json'}", "--mldb-sequential",
-                  "-n", "2", "-rs")
+def test_sequential_sessions_skip_rounds(bench, tmp_path):
+    """Real sessions on three short cases (tests/data/round_cases: the oracle sleeps 0.1-0.6 s, so trials end
+    out of order under -n): an oracle baseline of 4 runs, then null and oracle gated round by round."""
+    base = bench(ROUNDS, "--agent=oracle", "--runs=4", f"--mldb-json={tmp_path / 'base.json'}")
+    assert base.returncode == 0, base.output
+    gated = ("--runs=4", f"--mldb-baseline={tmp_path / 'base.json'}", "--mldb-sequential")
+    # null fails everything: after round 1 p = (1/5)^3 = 0.008 is above the first level (0.002), after round 2
+    # (1/15)^3 is below the second: rounds 3 and 4 of all three tasks are not run
+    worse = bench(ROUNDS, "--agent=null", *gated, "-n", "2", "-rs")
     gate = worse.report["gate"]["sequential"]
     assert worse.returncode == 1 and gate["verdict"] == "worse", worse.output
-    assert gate["trials_run"] + gate["trials_saved"] == 6 and gate["trials_saved"] >= 2
-    assert len(worse.report["trials"]) == gate["trials_run"]  # skipped trials are not in the report ...
-    assert f"{gate['trials_saved']} skipped" in worse.output and "failed" in worse.output  # ... nor failures
-    assert f"{gate['trials_saved']} of 6 not run (saved)" in worse.output and "gate: FAIL" in worse.output
-    assert "mldb sequential gate: not needed: oracle -> null is significantly worse" in worse.output
+    assert gate["pairings"][0]["decided_at_round"] == 2 and (gate["trials_run"], gate["trials_saved"]) == (6, 6)
+    assert len(worse.report["trials"]) == 6 and {t["run"] for t in worse.report["trials"]} == {1, 2}
+    assert "6 failed, 6 skipped" in worse.output  # skipped trials are not run, and not failures
+    assert "6 of 12 not run (saved)" in worse.output and "gate: FAIL" in worse.output
+    assert "mldb sequential gate: not needed: oracle -> null is significantly worse after round 2" in worse.output
     assert not (worse.out_dir / ".sequential").exists()
-    same = bench(HELLO, "--agent=oracle", "--runs=6", f"--mldb-baseline={tmp_path / 'base.json'}", "--mldb-sequential")
+    # the oracle again (one process): settled once even all-fail from here could not cross
+    same = bench(ROUNDS, "--agent=oracle", *gated)
     gate = same.report["gate"]["sequential"]
-    assert same.returncode == 0 and gate["verdict"] == "pass" and gate["trials_saved"] >= 2, same.output
-    assert "oracle: cannot become worse after round" in same.output and "gate: PASS" in same.output
-    # without --mldb-sequential nothing changes: every run, the fixed gate
-    full = bench(HELLO, "--agent=oracle", "--runs=6", f"--mldb-baseline={tmp_path / 'base.json'}")
-    assert full.returncode == 0 and len(full.report["trials"]) == 6 and "sequential" not in full.report["gate"]
-    assert "minimum detectable drop" in full.output
-    usage = bench(HELLO, "--agent=oracle", "--mldb-sequential")
+    assert same.returncode == 0 and gate["verdict"] == "pass" and gate["trials_saved"] == 3, same.output
+    assert "oracle: cannot become worse after round 3 => PASS" in same.output and "9 passed, 3 skipped" in same.output
+    # without --mldb-sequential nothing changes: every trial runs, the fixed gate decides
+    full = bench(ROUNDS, "--agent=oracle", "--runs=4", f"--mldb-baseline={tmp_path / 'base.json'}", "-n", "2")
+    assert full.returncode == 0 and len(full.report["trials"]) == 12 and "12 passed" in full.output
+    assert "sequential" not in full.report["gate"] and "minimum detectable drop" in full.output
+    usage = bench(ROUNDS, "--agent=oracle", "--mldb-sequential")
     assert usage.returncode == 4 and "--mldb-sequential needs --mldb-baseline" in usage.output
