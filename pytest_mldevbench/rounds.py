@@ -9,9 +9,10 @@ then waits until every trial of the earlier rounds is done — but only while on
 entered a process (is running, or waiting in turn): a trial no process has entered may sit in this very
 worker's queue behind this one, so waiting for it alone could deadlock, and the trial runs instead. (The
 lowest-round trial entered and not done never waits, so some trial always progresses.) It then asks
-report/sequential.py whether the trial is still needed;
-if not, it is skipped with the reason (reported as not run, never as failed). The token (handed to xdist
-workers through workerinput) keeps a stale ledger of an earlier session in the same folder from being read.
+report/sequential.py whether the trial is still needed; if not, it is skipped with the reason (reported
+as not run, never as failed). The token (handed to xdist workers through workerinput) keeps a stale ledger
+of an earlier session in the same folder from being read. Under `--dist load` the controller uses xdist's
+LoadScheduling, which hands items out in collection order, i.e. round by round.
 """
 from __future__ import annotations
 
@@ -156,7 +157,11 @@ class RoundGate:
         if ledger is None:
             return None
         progress = sequential.Progress(self.plan, set(ledger["done"]), set(ledger["skipped"]), ledger["records"])
-        return sequential.evaluate(self.baseline(), progress, self.rounds).skip_reason(planned.label, planned.run)
+        try:
+            base = self.baseline()
+        except (OSError, ValueError):
+            return None  # the controller read it at the start; if it is gone now, run rather than guess
+        return sequential.evaluate(base, progress, self.rounds).skip_reason(planned.label, planned.run)
 
     def _wait(self, earlier: list[str]) -> dict | None:
         """The ledger once every earlier trial is done, or once none of those not done has entered a process
