@@ -59,8 +59,11 @@ def _report(args) -> int:
 def _compare(args) -> int:
     from .report import compare, json_report
     base, new = json_report.load(Path(args.base)), json_report.load(Path(args.new))
-    comparisons = compare.compare(base, new, alpha=args.alpha, min_drop=args.min_drop)
-    note = compare.unpaired_note(base, new)
+    try:
+        comparisons = compare.compare(base, new, alpha=args.alpha, min_drop=args.min_drop)
+        note = compare.unpaired_note(base, new)
+    except (KeyError, TypeError, AttributeError) as exc:  # a report of the right schema but not its shape
+        raise ValueError(f"a report is malformed: {type(exc).__name__}: {exc}") from None
     if args.json:
         import json
         print(json.dumps(compare.to_json(comparisons, note), indent=2))

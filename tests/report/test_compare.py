@@ -88,3 +88,11 @@ def test_cli_exit_status_and_markdown(tmp_path, capsys):
     assert cli.main(["compare", base, same, "--fail-if-worse"]) == 0
     assert "gate: PASS" in capsys.readouterr().out
     assert cli.main(["compare", base, str(tmp_path / "missing.json")]) == 1
+
+
+def test_cli_malformed_report_is_one_line(tmp_path, capsys):
+    good = _write(tmp_path, "good.json", simulated(TASKS, 1, seed=1))
+    bad = _write(tmp_path, "bad.json", {"schema": "mldevbench.report/1", "trials": [{"task_id": "x"}]})
+    assert cli.main(["compare", good, bad]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mldevbench: a report is malformed: KeyError")
