@@ -66,6 +66,9 @@ def add_options(parser: pytest.Parser) -> None:
     g.addoption("--llm-api-base", default=None, help="backend base URL for the meter (self-hosted endpoints)")
     g.addoption("--mldb-baseline", default=None, metavar="BASE.json",
                 help="compare with this report at the end; the exit status becomes the gate's verdict")
+    g.addoption("--mldb-sequential", action="store_true",
+                help="with --mldb-baseline and --runs N: run the trials round by round and stop adding rounds once "
+                     "the gate's verdict is decided (alpha-spending looks; skipped trials are reported as not run)")
     g.addoption("--mldb-progress", default="30", metavar="SECONDS",
                 help="print a progress line at most every SECONDS while trials finish (0: off; default 30)")
     g.addoption("--executor", default="local",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from . import executors, hooks, options
+from . import executors, hooks, options, rounds
 from .agents import registry
 from .errors import GradingStopped, InfrastructureError, MldbError, TaskError
 from .report import json_report, table
@@ -66,6 +66,9 @@ def pytest_configure(config):
                                               finished=lambda path: _finished(path, cfg))
     if not _is_worker(config):
         _reports_configure(config, cfg)
+    ledger = rounds.configure(config, cfg.out_dir, cfg.runs, _is_worker(config), cfg.executor)
+    if ledger is not None:
+        config.stash[SEQUENTIAL] = ledger
 
 
 def _check_models(cfg: options.RunConfig) -> None:
@@ -268,14 +271,14 @@ def pytest_sessionfinish(session, exitstatus):
     cfg = config.stash[CFG]
     report = json_report.build(trials, _metadata(config, cfg))
     config.stash[RESULTS]["report"] = report
+    if BASELINE in config.stash:
+        _baseline_gate(session, report)  # before writing: the report carries the gate's verdict
     try:
         json_report.write(report, cfg.out_dir / "report.json")
         if cfg.json_path is not None:
             json_report.write(report, cfg.json_path)
     except OSError as exc:
         config.stash[RESULTS]["write_error"] = f"could not write the JSON report: {exc}"
-    if BASELINE in config.stash:
-        _baseline_gate(session, report)
 
 
 def _metadata(config, cfg: options.RunConfig) -> dict:
@@ -314,6 +317,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 BASELINE = pytest.StashKey[dict]()
+SEQUENTIAL = pytest.StashKey[rounds.Ledger]()
 
 
 def _reports_configure(config, cfg: options.RunConfig) -> None:
@@ -330,23 +334,29 @@ def _reports_configure(config, cfg: options.RunConfig) -> None:
 
 
 def _baseline_gate(session, report: dict) -> None:
-    """The session's exit status becomes the gate's verdict: 0 unless significantly worse (or errors)."""
+    """The session's exit status becomes the gate's verdict: 0 unless significantly worse (or errors).
+    The verdict also goes into the report (`gate`); with --mldb-sequential it is the sequential one."""
     from .report import compare
     if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return  # interrupted, usage or internal error: that status stands
-    results = session.config.stash[RESULTS]
-    try:
-        comparisons = compare.compare(session.config.stash[BASELINE], report)
-    except ValueError as exc:
-        results["gate"] = f"gate FAILED: {exc}"
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        return
-    text = compare.render_text(comparisons)
-    note = compare.unpaired_note(session.config.stash[BASELINE], report)
-    text += f"\n{note}" if note else ""
-    ok = compare.gate(comparisons) and not report["errors"]
+    results, stash = session.config.stash[RESULTS], session.config.stash
+    if SEQUENTIAL in stash:
+        text, ok, report["gate"] = rounds.verdict(stash[BASELINE], stash[SEQUENTIAL], stash[CFG].runs)
+    else:
+        try:
+            comparisons = compare.compare(stash[BASELINE], report)
+        except ValueError as exc:
+            results["gate"] = f"gate FAILED: {exc}"
+            report["gate"] = {"schema": compare.SCHEMA, "gate": "fail", "error": str(exc)}
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            return
+        text = compare.render_text(comparisons)
+        note = compare.unpaired_note(stash[BASELINE], report)
+        text += f"\n{note}" if note else ""
+        ok, report["gate"] = compare.gate(comparisons), compare.to_json(comparisons, note)
     if report["errors"]:
         text += f"\ngate: FAIL ({len(report['errors'])} infrastructure errors: the measurement is incomplete)"
+        ok, report["gate"]["gate"] = False, "fail"
     results["gate"] = text
     session.exitstatus = pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
 
