@@ -1,9 +1,12 @@
 """Live progress on the controller: periodic status lines and <out>/progress.json.
 
-A status line is written through pytest's terminal reporter (which ends the current progress-dots line
-first, so nothing is garbled), at most once per interval, when a trial finishes:
+A status line is written through pytest's terminal reporter at most once per interval, when a trial finishes,
+on a line of its own between pytest's lines of progress letters: the letters' line is first finished as pytest
+finishes it (with its `[ 48%]`), and no status line follows the last trial (pytest's `[100%]` ends that line):
 
-    [mldb] 12/40 done (9 passed, 3 failed, 0 errors) | 2 running | 26 queued | $0.1234 | elapsed 5m12s | ETA 14m40s
+    ..F.F..                                                                  [ 35%]
+    [mldb] 7/20 done (5 passed, 2 failed, 0 errors) | 2 running | 11 queued | $0.1234 | elapsed 5m12s | ETA 9m40s
+    ...
 
 Under xdist the controller sees every worker's logstart/logreport, so the counts cover all workers.
 """
@@ -49,6 +52,7 @@ class Progress:
     def pytest_runtest_logstart(self, nodeid, location):
         self.started.add(nodeid)
 
+    @pytest.hookimpl(trylast=True)  # after the terminal reporter has written this report's letter
     def pytest_runtest_logreport(self, report):
         for name, value in getattr(report, "user_properties", ()):
             if name == RESULT_PROPERTY and report.nodeid not in self.finished:
@@ -81,9 +85,10 @@ class Progress:
         now = self.clock()
         terminal = self.pluginmanager.get_plugin("terminalreporter")
         if self.interval > 0 and now - self.last >= self.interval and terminal is not None:
+            if len(self.finished) >= max(self.total, len(self.started)):
+                return  # the last trial: the summary follows, and pytest's [100%] must end its own line
             self.last = now
-            if getattr(getattr(terminal, "_tw", None), "width_of_current_line", 0):
-                terminal.write("\n")  # under xdist the progress dots do not end their line themselves
+            end_pytest_line(terminal)
             terminal.write_line(self.line())
 
     def _write_json(self) -> None:
@@ -96,3 +101,17 @@ class Progress:
             os.replace(tmp, self.out_dir / "progress.json")
         except OSError:
             pass  # progress is a convenience; never fail a run over it
+
+
+def end_pytest_line(terminal) -> None:
+    """Finish the line pytest is writing progress letters on, as pytest itself would (with its `[ 48%]` where it
+    shows one), so that a status line never splits it; pytest starts its next letters on a fresh line."""
+    if not getattr(getattr(terminal, "_tw", None), "width_of_current_line", 0):
+        return
+    fill = getattr(terminal, "_write_progress_information_filling_space", None)  # pytest's own (private) helper
+    if fill is not None and getattr(terminal, "_show_progress_info", False) and terminal.verbosity <= 0:
+        fill()
+    if terminal.currentfspath:
+        terminal.ensure_newline()  # -n 0: pytest writes the file's path again before its next letters
+    else:
+        terminal.write("\n")  # xdist: the letters carry no path, and pytest does not end their line itself
