@@ -157,7 +157,7 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
         if json_path is not None:
             if json_path.is_dir():
                 raise pytest.UsageError(f"--mldb-json must be a file, but {json_path} is a folder")
-            _check_writable(json_path.parent, "--mldb-json")
+            _check_writable(json_path.parent, "--mldb-json", json_path)
     scratch = Path(os.environ.get("MLDB_SCRATCH") or Path(tempfile.gettempdir()) / f"mldevbench-{os.getuid()}")
     return RunConfig(
         agents=agents, models=models, runs=_number(config, "--runs", int, 1), sandbox=sandbox, profile=profile,
@@ -172,10 +172,12 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
     )
 
 
-def _check_writable(folder: Path, name: str) -> None:
-    """The folder exists (or is made now) and a file can be written in it; else a one-line usage error."""
+def _check_writable(folder: Path, name: str, target: Path | None = None) -> None:
+    """The folder (of `target`, if given) exists or is made now, and a file can be written in it; else a one-line
+    usage error."""
     if folder.exists() and not folder.is_dir():
-        raise pytest.UsageError(f"{name} must be a folder, but {folder} is a file")
+        raise pytest.UsageError(f"{name}: cannot write {target}: {folder} is a file" if target
+                                else f"{name} must be a folder, but {folder} is a file")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):

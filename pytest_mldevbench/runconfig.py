@@ -63,6 +63,8 @@ def _choice(options):
 def _names(v):
     """A list of names (or one name, or a comma list), as a comma list."""
     items = [v] if isinstance(v, str) else v
+    if isinstance(items, list) and None in items:
+        raise TypeError("a list of names (write the agent \"null\" in quotes: YAML reads a bare null as nothing)")
     if not isinstance(items, list) or not items or not all(isinstance(i, (str, int)) and not isinstance(i, bool)
                                                            and str(i).strip() for i in items):
         raise TypeError("a list of names")
@@ -141,7 +143,7 @@ def to_args(path: Path) -> tuple[list[str], list[str]]:
         except TypeError as why:
             raise ConfigError(f"{label}: {name!r} must be {why}, got {value!r}") from None
         if key.path:
-            text = [str(path.parent / t) for t in text] if isinstance(text, list) else str(path.parent / text)
+            text = [_near(path, t) for t in text] if isinstance(text, list) else _near(path, text)
         if not key.flag:
             paths += text
         elif isinstance(text, bool):
@@ -149,6 +151,10 @@ def to_args(path: Path) -> tuple[list[str], list[str]]:
         else:
             options += [f"{key.flag}={text}"] if key.flag.startswith("--") else [key.flag, text]
     return options, paths
+
+
+def _near(config_file: Path, value: str) -> str:
+    return os.path.normpath(config_file.parent / Path(value).expanduser())
 
 
 def _flatten(data: dict, label: str):
