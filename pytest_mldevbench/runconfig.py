@@ -160,6 +160,8 @@ def _near(config_file: Path, value: str) -> str:
 def _flatten(data: dict, label: str):
     for name, value in data.items():
         if name in SECTIONS:
+            if value is None:
+                continue
             if not isinstance(value, dict):
                 raise ConfigError(f"{label}: {name!r} must be a mapping (keys: "
                                   f"{', '.join(k.split('.')[1] for k in KEYS if k.startswith(name + '.'))})")
