@@ -2,7 +2,7 @@
 
 A status line is written through pytest's terminal reporter at most once per interval, when a trial finishes,
 on a line of its own between pytest's lines of progress letters: the letters' line is first finished as pytest
-finishes it (with its `[ 48%]`), and no status line follows the last trial (pytest's `[100%]` ends that line):
+finishes it (with its `[ 48%]`); the line for the last trial follows pytest's own `[100%]`:
 
     ..F.F..                                                                  [ 35%]
     [mldb] 7/20 done (5 passed, 2 failed, 0 errors) | 2 running | 11 queued | $0.1234 | elapsed 5m12s | ETA 9m40s
@@ -40,6 +40,7 @@ class Progress:
         self.finished: set[str] = set()
         self.counts = {"passed": 0, "failed": 0, "error": 0}
         self.cost = 0.0
+        self.final_due = False
 
     # --- pytest hooks (registered on the controller only) ---
     def pytest_collection_finish(self, session):
@@ -86,10 +87,21 @@ class Progress:
         terminal = self.pluginmanager.get_plugin("terminalreporter")
         if self.interval > 0 and now - self.last >= self.interval and terminal is not None:
             if len(self.finished) >= max(self.total, len(self.started)):
-                return  # the last trial: the summary follows, and pytest's [100%] must end its own line
+                self.final_due = True  # after the last trial: once pytest has ended its line with [100%]
+                return
             self.last = now
             end_pytest_line(terminal)
             terminal.write_line(self.line())
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outside the terminal reporter's: after its [100%]
+    def pytest_runtestloop(self, session):
+        try:
+            return (yield)
+        finally:
+            terminal = self.pluginmanager.get_plugin("terminalreporter")
+            if self.final_due and terminal is not None:
+                _new_line(terminal)
+                terminal.write_line(self.line())
 
     def _write_json(self) -> None:
         if self.out_dir is None:
@@ -111,7 +123,11 @@ def end_pytest_line(terminal) -> None:
     fill = getattr(terminal, "_write_progress_information_filling_space", None)  # pytest's own (private) helper
     if fill is not None and getattr(terminal, "_show_progress_info", False) and terminal.verbosity <= 0:
         fill()
+    _new_line(terminal)
+
+
+def _new_line(terminal) -> None:
     if terminal.currentfspath:
         terminal.ensure_newline()  # -n 0: pytest writes the file's path again before its next letters
-    else:
+    elif terminal._tw.width_of_current_line:
         terminal.write("\n")  # xdist: the letters carry no path, and pytest does not end their line itself

@@ -39,3 +39,5 @@ def test_warnings_once_and_status_lines_between_pytests_lines(bench, workers):
     letters = [line for line in lines if PERCENT.search(line.rstrip())]
     assert all(line.split("[")[0].strip() for line in letters), letters  # no [ N%] on a line of its own
     assert letters[-1].rstrip().endswith("[100%]")
+    last = [line for line in lines if line.strip()][-1]
+    assert last.startswith("[mldb] 8/8 done"), lines[-3:]  # the last trial's line follows pytest's [100%]
