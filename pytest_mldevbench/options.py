@@ -138,7 +138,7 @@ def parse(config: pytest.Config, known_agents: dict) -> RunConfig:
         raise pytest.UsageError(str(exc)) from None
     prices = _prices(config.getoption("--llm-prices"))
     llm_config = _llm_config(config.getoption("--llm-config"))
-    api_base = config.getoption("--llm-api-base")
+    api_base = config.getoption("--llm-api-base") or None  # empty: none (e.g. an unset CI variable)
     if api_base is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", api_base):
         raise pytest.UsageError(f"--llm-api-base must be an http(s) URL such as http://host:8000/v1, got {api_base!r}")
     agent_cmd = config.getoption("--agent-cmd")
