@@ -25,7 +25,7 @@ from .tasks import PROFILES
 @dataclass(frozen=True)
 class Key:
     flag: str                                  # the option it stands for ("" for the positional paths)
-    check: Callable[[Any], Any]                # returns the value as text for the flag; raises TypeError(why)
+    check: Callable[[Any], Any]                # the value for the flag (text, paths, a bool); TypeError(why)
     path: bool = False                         # relative to the file's folder
 
 

@@ -65,3 +65,14 @@ def test_a_file_as_output_folder_prints_one_line_and_nothing_else(tmp_path):
     assert proc.returncode == 4
     assert proc.stderr.strip().splitlines() == [f"ERROR: --mldb-out must be a folder, but {target} is a file"]
     assert proc.stdout.strip() == ""
+
+
+def test_agent_cmd_check_knows_the_drivers_placeholders():
+    """The check before the run and the driver in the sandbox (which cannot import the package) agree."""
+    import ast
+
+    from pytest_mldevbench.agents.cli import PLACEHOLDERS
+    tree = ast.parse((REPO / "agents" / "cli" / "main.py").read_text())
+    driver = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                  and any(getattr(t, "id", "") == "PLACEHOLDERS" for t in node.targets))
+    assert tuple(driver) == PLACEHOLDERS
