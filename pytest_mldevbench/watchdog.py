@@ -10,7 +10,9 @@ goes on with the next trial.
   (`os._exit`) on a hit: the session with -n 0, the xdist worker (and every trial queued on it), the nested session
   on a Ray node. The alarm instead raises `WatchdogExpired` in the main thread wherever it waits (a child's wait, a
   socket, a lock, a sleep): it unwinds through the sandbox's own `finally` (its process group or container is
-  ended), the trial is recorded as `error` naming the phase it hung in, then this plugin ends every process started
+  ended), the trial is recorded as `error` naming the phase it hung in (but as failed when grading was waiting
+  for a sandboxed command: that runs the trial's code or reads its output, and an agent must not be able to turn
+  a failure into an error, which success rates leave out), then this plugin ends every process started
   during the item that descends from this one and restarts the process's meter and mirror (a hung one would hang
   the next trial too). WatchdogExpired is an outcome exception, so a validator's `except Exception` cannot swallow
   it. A main thread stuck inside C code never takes the exception: `BACKSTOP_S` later pytest-timeout's thread
@@ -47,7 +49,16 @@ HIT = pytest.StashKey[bool]()
 
 
 class WatchdogExpired(pytest.fail.Exception):
-    """A trial outlived its watchdog; an outcome exception like pytest.fail's (not caught by `except Exception`)."""
+    """A trial outlived its watchdog in the harness: an infrastructure error. An outcome exception like
+    pytest.fail's, so `except Exception` cannot swallow it."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg, pytrace=False)
+
+
+class GradedRunOverran(pytest.fail.Exception):
+    """The watchdog found grading waiting on a sandboxed command, which runs the trial's own code or reads its
+    output: the trial failed (an agent could otherwise turn a failure into an error, which rates leave out)."""
 
     def __init__(self, msg: str):
         super().__init__(msg, pytrace=False)
@@ -147,7 +158,10 @@ class Watchdog:
             if not settings.disable_debugger_detection and pytest_timeout.is_debugging():
                 return
             item.stash[HIT] = True
-            raise WatchdogExpired(self._message(item, frame, settings.timeout))
+            message = self._message(item, frame, settings.timeout)
+            if item.stash.get(WHEN, "") == "call" and _in_sandbox(frame):
+                raise GradedRunOverran(message + "; it was running a graded command in the sandbox, so the trial fails")
+            raise WatchdogExpired(message)
 
         backstop = threading.Timer(settings.timeout + BACKSTOP_S, pytest_timeout.timeout_timer, (item, settings))
         backstop.daemon = True
@@ -226,6 +240,12 @@ def _phase(frame, trial, when: str) -> str:
             if f.f_code.co_name in PHASES and f.f_locals.get("self") is trial:
                 return PHASES[f.f_code.co_name]
     return PYTEST_PHASES.get(when, when)
+
+
+def _in_sandbox(frame) -> bool:
+    """Whether the main thread was waiting for a sandboxed command (Sandbox.run) when the alarm came."""
+    from .sandbox.base import Sandbox
+    return any(f.f_code.co_name == "run" and isinstance(f.f_locals.get("self"), Sandbox) for f in _frames(frame))
 
 
 def _where(frame, case_dir: Path, root: Path) -> str:

@@ -62,18 +62,24 @@ def test_timeout_marker_is_agent_plus_grading_plus_margin_and_the_stricter_wins(
 
 def test_hung_grader_and_preparation_are_errors_and_the_next_trial_runs(bench, monkeypatch):
     monkeypatch.setenv("MLDB_WATCHDOG_MARGIN_S", "2")  # 5 + 5 + 2 = 12 s per hung trial
-    run = bench(str(CASES / "hang_grader"), str(CASES / "hang_prepare"), str(CASES / "after_hang"), "-p", "no:randomly")
+    run = bench(*(str(CASES / name) for name in ("hang_grader", "hang_graded_run", "hang_prepare", "after_hang")),
+                "-p", "no:randomly")
     assert run.report is not None, run.output[-3000:]
     trials = {task: ts[0] for task, ts in by_task(run).items()}
     grader, prepare, after = trials["hang_grader"], trials["hang_prepare"], trials["after_hang"]
     assert (grader["outcome"], grader["reason"]) == ("error", "infrastructure")
     assert grader["detail"].startswith("watchdog: the trial hung in grade and was stopped after 12s "
-                                       "(agent 5s + grading 5s + margin 2s), at pytest_mldevbench/"), grader["detail"]
-    assert "test_hang_grader.py:5 in test_hang_grader" in grader["detail"]
+                                       "(agent 5s + grading 5s + margin 2s), at "
+                                       "tests/data/hang_cases/extras/hang_grader/test_hang_grader.py:6 in "
+                                       "test_hang_grader"), grader["detail"]
     assert (prepare["outcome"], prepare["reason"]) == ("error", "infrastructure")
     assert "hung in prepare" in prepare["detail"] and "in prepare_workspace" in prepare["detail"], prepare["detail"]
     stacks = (Path(grader["artifacts_dir"]) / "watchdog.log").read_text()
     assert "thread" in stacks and "test_hang_grader" in stacks
+    # a graded command (the agent's code, in the sandbox) that outlives the trial fails it: it is no error
+    graded = trials["hang_graded_run"]
+    assert graded["outcome"] == "failed" and "hung in grade" in graded["detail"], graded["detail"]
+    assert "running a graded command in the sandbox, so the trial fails" in graded["detail"]
     # the session went on: the next trial ran, and saw nothing of the hung ones alive (the graded command in the
     # sandbox, and the process the preparation started outside any sandbox)
     assert after["outcome"] == "passed", after["detail"]
