@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from . import executors, hooks, options, rounds
+from . import executors, hooks, options, rounds, runconfig, watchdog
 from .agents import registry
 from .errors import GradingStopped, InfrastructureError, MldbError, TaskError
-from .report import json_report, table
+from .report import config_warnings, json_report, table
 from .results import ERROR, FAILED, PASSED, RESULT_PROPERTY, TrialResult
 from .services import Services, git_sha
 from .tasks import CATEGORIES, load_task
@@ -44,6 +44,16 @@ def pytest_addoption(parser):
     options.add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_hold_warnings(config):
+    config_warnings.hold(config)  # under xdist: other plugins' configure-time warnings go to the summary, once
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    runconfig.apply(early_config, parser, args)  # --mldb-config: the file's options before the command line's
+
+
 def pytest_configure(config):
     for cat in CATEGORIES:
         config.addinivalue_line("markers", f"{cat}: ML-Dev-Bench tasks of category {cat}")
@@ -54,6 +64,8 @@ def pytest_configure(config):
     except (ValueError, TypeError, ImportError) as exc:
         raise pytest.UsageError(f"cannot load agents: {exc}") from None
     cfg = options.parse(config, agents)
+    if cfg.llm_config is not None:
+        cfg.llm_config.register()  # --llm-config: aliases, endpoints and prices for this process's meter
     if any(agents[a].uses_model for a in cfg.agents) and not _is_worker(config):
         _check_models(cfg)
     config.stash[CFG] = cfg
@@ -62,13 +74,22 @@ def pytest_configure(config):
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "mldevbench-collector")
-    config.stash[EXECUTOR] = executors.create(cfg, config.rootpath, executors.plugin_args(config.invocation_params.args),
-                                              finished=lambda path: _finished(path, cfg))
+    config.stash[EXECUTOR] = executors.create(cfg, config.rootpath, executors.plugin_args(config.invocation_params.args)
+                                              + watchdog.nested_args(config), finished=lambda path: _finished(path, cfg))
+    _watchdog_configure(config, cfg)
     if not _is_worker(config):
         _reports_configure(config, cfg)
     ledger = rounds.configure(config, cfg.out_dir, cfg.runs, _is_worker(config), cfg.executor)
     if ledger is not None:
         config.stash[SEQUENTIAL] = ledger
+
+
+def _watchdog_configure(config, cfg: options.RunConfig) -> None:
+    """Every trial item gets a timeout from its task's limits (watchdog.py); off with -p no:timeout."""
+    if watchdog.enabled(config):
+        config.pluginmanager.register(watchdog.Watchdog(cfg, services=lambda: config.stash[SERVICES],
+                                                        trial_of=lambda item: item.stash.get(TRIAL, None)),
+                                      "mldevbench-watchdog")
 
 
 def _check_models(cfg: options.RunConfig) -> None:
@@ -231,7 +252,7 @@ def pytest_runtest_makereport(item, call):
         error = failure = None
         if call.excinfo is not None:
             exc = call.excinfo.value
-            if call.when != "call" or isinstance(exc, InfrastructureError):
+            if call.when != "call" or isinstance(exc, (InfrastructureError, watchdog.WatchdogExpired)):
                 error = str(exc) or type(exc).__name__
             elif not isinstance(exc, TrialFailed):
                 failure = f"grading raised {type(exc).__name__}: {exc}"[:2000]
@@ -294,6 +315,7 @@ def _metadata(config, cfg: options.RunConfig) -> dict:
         "limits": {"agent_timeout_s": cfg.agent_timeout, "max_steps": cfg.max_steps,
                    "max_cost_usd": cfg.max_cost, "max_tokens": cfg.max_tokens},
         "out_dir": str(cfg.out_dir),
+        "config": runconfig.resolved(config, cfg),  # the run's settings in --mldb-config's shape
     }
 
 

@@ -108,13 +108,14 @@ class Services:
         return [Path.home(), taskenv.REPO_ROOT, self.cfg.out_dir, self.cfg.scratch, taskenv.cache_root()]
 
     def stop(self) -> None:
-        for service in (self._meter, self._assets):
+        """Stop the meter and mirror; the next trial that needs one starts it afresh (even if stopping hangs)."""
+        services, self._meter, self._assets = (self._meter, self._assets), None, None
+        for service in services:
             if service is not None:
                 try:
                     service.stop()
                 except Exception:  # noqa: BLE001 - shutting down; nothing to report to
                     pass
-        self._meter = self._assets = None
 
 
 def git_sha() -> str:

@@ -15,7 +15,7 @@ from aiohttp import web
 from ._litellm import litellm
 from .budget import refusal
 from .calls import Call, TokenCounts, TrialState
-from .models import OPENAI_COMPATIBLE, provider_of
+from .models import OPENAI_COMPATIBLE, deployment_of, provider_of, redact
 
 # request fields forwarded to the backend; anything else (api_base, mock_response, ...) is dropped
 CHAT_FIELDS = frozenset({
@@ -99,7 +99,15 @@ class MeterApp:
 
     # backend ----------------------------------------------------------------------------------
     def backend(self, model: str) -> dict[str, Any]:
-        """api_base/api_key for litellm: the override (if any), else litellm's own env lookup."""
+        """api_base/api_key for litellm: the model's --llm-config deployment, the override (if any), else
+        litellm's own env lookup."""
+        deployment = deployment_of(model)
+        if deployment is not None:  # not cached: os.environ/ values are read at each call
+            kwargs = deployment.call_kwargs()
+            api_base = kwargs.setdefault("api_base", self.api_base) if self.api_base else kwargs.get("api_base")
+            if api_base and "api_key" not in kwargs and provider_of(model) in OPENAI_COMPATIBLE:
+                kwargs["api_key"] = os.environ.get("OPENAI_API_KEY") or "mldevbench-no-key"
+            return kwargs
         if not self.api_base:
             return {}
         if model not in self._backends:
@@ -139,7 +147,7 @@ class MeterApp:
             call.finish("cancelled", "the trial was closed while this call was in flight")
             raise
         except Exception as exc:
-            message = str(getattr(exc, "message", None) or exc).splitlines()[0][:2000] or repr(exc)
+            message = redact(str(getattr(exc, "message", None) or exc).splitlines()[0][:2000] or repr(exc))
             call.finish("error", message)
             return _error(_upstream_status(exc), f"backend error: {message}", "api_error", anthropic)
         finally:
@@ -194,9 +202,10 @@ class MeterApp:
                     client_ok = False
         except Exception as exc:  # the backend failed mid-stream: tell the client in-band
             call.tokens = self._stream_tokens(usage, chunks, kwargs)
-            call.finish("error", str(exc).splitlines()[0][:2000] if str(exc) else repr(exc))
+            text = redact(str(exc) or repr(exc))
+            call.finish("error", text.splitlines()[0][:2000])
             if client_ok:
-                err = {"error": {"message": f"backend error: {exc}", "type": "api_error"}}
+                err = {"error": {"message": f"backend error: {text}", "type": "api_error"}}
                 await self._try_write(out, b"data: " + json.dumps(err).encode() + b"\n\n")
             return out
         call.tokens = self._stream_tokens(usage, chunks, kwargs)
@@ -255,9 +264,10 @@ class MeterApp:
                         client_ok = False
         except Exception as exc:
             call.tokens = TokenCounts.from_anthropic(parser.usage)
-            call.finish("error", str(exc).splitlines()[0][:2000] if str(exc) else repr(exc))
+            text = redact(str(exc) or repr(exc))
+            call.finish("error", text.splitlines()[0][:2000])
             if client_ok:
-                err = {"type": "error", "error": {"type": "api_error", "message": str(exc)}}
+                err = {"type": "error", "error": {"type": "api_error", "message": text}}
                 await self._try_write(out, b"event: error\ndata: " + json.dumps(err).encode() + b"\n\n")
             return out
         call.tokens = TokenCounts.from_anthropic(parser.usage)

@@ -1,9 +1,12 @@
 """Live progress on the controller: periodic status lines and <out>/progress.json.
 
-A status line is written through pytest's terminal reporter (which ends the current progress-dots line
-first, so nothing is garbled), at most once per interval, when a trial finishes:
+A status line is written through pytest's terminal reporter at most once per interval, when a trial finishes,
+on a line of its own between pytest's lines of progress letters: the letters' line is first finished as pytest
+finishes it (with its `[ 48%]`); the line for the last trial follows pytest's own `[100%]`:
 
-    [mldb] 12/40 done (9 passed, 3 failed, 0 errors) | 2 running | 26 queued | $0.1234 | elapsed 5m12s | ETA 14m40s
+    ..F.F..                                                                  [ 35%]
+    [mldb] 7/20 done (5 passed, 2 failed, 0 errors) | 2 running | 11 queued | $0.1234 | elapsed 5m12s | ETA 9m40s
+    ...
 
 Under xdist the controller sees every worker's logstart/logreport, so the counts cover all workers.
 """
@@ -37,6 +40,7 @@ class Progress:
         self.finished: set[str] = set()
         self.counts = {"passed": 0, "failed": 0, "error": 0}
         self.cost = 0.0
+        self.final_due = False
 
     # --- pytest hooks (registered on the controller only) ---
     def pytest_collection_finish(self, session):
@@ -49,6 +53,7 @@ class Progress:
     def pytest_runtest_logstart(self, nodeid, location):
         self.started.add(nodeid)
 
+    @pytest.hookimpl(trylast=True)  # after the terminal reporter has written this report's letter
     def pytest_runtest_logreport(self, report):
         for name, value in getattr(report, "user_properties", ()):
             if name == RESULT_PROPERTY and report.nodeid not in self.finished:
@@ -81,10 +86,22 @@ class Progress:
         now = self.clock()
         terminal = self.pluginmanager.get_plugin("terminalreporter")
         if self.interval > 0 and now - self.last >= self.interval and terminal is not None:
+            if len(self.finished) >= max(self.total, len(self.started)):
+                self.final_due = True  # after the last trial: once pytest has ended its line with [100%]
+                return
             self.last = now
-            if getattr(getattr(terminal, "_tw", None), "width_of_current_line", 0):
-                terminal.write("\n")  # under xdist the progress dots do not end their line themselves
+            end_pytest_line(terminal)
             terminal.write_line(self.line())
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outside the terminal reporter's: after its [100%]
+    def pytest_runtestloop(self, session):
+        try:
+            return (yield)
+        finally:
+            terminal = self.pluginmanager.get_plugin("terminalreporter")
+            if self.final_due and terminal is not None:
+                _new_line(terminal)
+                terminal.write_line(self.line())
 
     def _write_json(self) -> None:
         if self.out_dir is None:
@@ -96,3 +113,21 @@ class Progress:
             os.replace(tmp, self.out_dir / "progress.json")
         except OSError:
             pass  # progress is a convenience; never fail a run over it
+
+
+def end_pytest_line(terminal) -> None:
+    """Finish the line pytest is writing progress letters on, as pytest itself would (with its `[ 48%]` where it
+    shows one), so that a status line never splits it; pytest starts its next letters on a fresh line."""
+    if not getattr(getattr(terminal, "_tw", None), "width_of_current_line", 0):
+        return
+    fill = getattr(terminal, "_write_progress_information_filling_space", None)  # pytest's own (private) helper
+    if fill is not None and getattr(terminal, "_show_progress_info", False) and terminal.verbosity <= 0:
+        fill()
+    _new_line(terminal)
+
+
+def _new_line(terminal) -> None:
+    if terminal.currentfspath:
+        terminal.ensure_newline()  # -n 0: pytest writes the file's path again before its next letters
+    elif terminal._tw.width_of_current_line:
+        terminal.write("\n")  # xdist: the letters carry no path, and pytest does not end their line itself
