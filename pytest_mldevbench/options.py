@@ -66,6 +66,9 @@ def add_options(parser: pytest.Parser) -> None:
     g.addoption("--llm-api-base", default=None, help="backend base URL for the meter (self-hosted endpoints)")
     g.addoption("--mldb-baseline", default=None, metavar="BASE.json",
                 help="compare with this report at the end; the exit status becomes the gate's verdict")
+    g.addoption("--mldb-durations", default=None, metavar="REPORT.json",
+                help="start the trials expected to take longest first, by their durations in this earlier report "
+                     "(default: --mldb-out's report.json if there is one, else task.toml's [timings])")
     g.addoption("--mldb-progress", default="30", metavar="SECONDS",
                 help="print a progress line at most every SECONDS while trials finish (0: off; default 30)")
     g.addoption("--executor", default="local",

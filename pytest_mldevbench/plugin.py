@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from . import executors, hooks, options
+from . import executors, hooks, options, schedule
 from .agents import registry
 from .errors import GradingStopped, InfrastructureError, MldbError, TaskError
 from .report import json_report, table
@@ -62,10 +62,22 @@ def pytest_configure(config):
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "mldevbench-collector")
+    config.pluginmanager.register(schedule.Ordering(config, cfg.profile, cfg.out_dir), "mldevbench-schedule")
+    if not _is_worker(config) and cfg.executor == "local":
+        _prepare_assets_ahead(config, config.stash[SERVICES])
     config.stash[EXECUTOR] = executors.create(cfg, config.rootpath, executors.plugin_args(config.invocation_params.args),
                                               finished=lambda path: _finished(path, cfg))
     if not _is_worker(config):
         _reports_configure(config, cfg)
+
+
+def _prepare_assets_ahead(config, services: Services) -> None:
+    """Controller: build or fetch the collected trials' assets in parallel before the first trial starts."""
+    from .assets.prepare import AssetPreparation
+    from .taskenv import cache_root
+    preparation = AssetPreparation(config, services.cfg.profile, cache_root() / "assets",
+                                   task_python=lambda: str(services.task_python()))
+    config.pluginmanager.register(preparation, "mldevbench-assets")
 
 
 def _check_models(cfg: options.RunConfig) -> None:
