@@ -152,15 +152,20 @@ def _starts(run) -> list[tuple[float, str, str]]:
     return sorted(out)
 
 
-def test_xdist_starts_the_longest_trials_first_one_per_worker(bench):
+def test_xdist_starts_the_longest_trials_first_one_per_worker(bench, tmp_path):
     """Seven sleeping oracles (0.4 ... 2.8 s, shortest first in collection order) on three workers; their
-    expected seconds come from task.toml. The three longest start first, each on its own worker."""
-    run = bench(str(SLEEP_CASES), "-n", "3")
+    expected seconds come from task.toml. The three longest start first, each on its own worker; the asset
+    one of them lists was generated (into a fresh cache) before any trial started."""
+    cache = tmp_path / "cache"
+    run = bench(str(SLEEP_CASES), "-n", "3", env={"MLDB_CACHE": str(cache)})
     assert run.report is not None and run.returncode == 0, run.output[-3000:]
     starts = _starts(run)
     first = starts[:3]
     assert {task for _, task, _ in first} == {"sleep_g", "sleep_f", "sleep_e"}, starts
     assert len({worker for _, _, worker in first}) == 3, starts
+    assert "mldevbench assets: [" + "#" * 24 + "] 1/1 ready" in run.output
+    (meta,) = (cache / "assets" / "smoke" / "boolq").glob("*/meta.json")
+    assert meta.stat().st_mtime < starts[0][0]
 
 
 def test_a_previous_report_overrides_task_toml(bench, tmp_path):
