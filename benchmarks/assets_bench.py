@@ -29,11 +29,11 @@ from pytest_mldevbench.assets import AssetService, manifest
 def compare_jobs(jobs: list[int], names: list[str], scratch: Path | None) -> None:
     import shutil
 
-    from pytest_mldevbench.assets.prepare import TerminalLine, prepare
+    from pytest_mldevbench.assets.prepare import TerminalLine, closure, prepare
     from pytest_mldevbench.assets.service import _default_task_python
     from pytest_mldevbench.assets.store import Store
     python = _default_task_python()
-    walls = []
+    walls, seconds = [], {}
     for n in jobs:
         cache = Path(tempfile.mkdtemp(prefix=f"mldb-assets-j{n}-", dir=scratch))
         try:
@@ -41,14 +41,26 @@ def compare_jobs(jobs: list[int], names: list[str], scratch: Path | None) -> Non
             status = prepare(Store(cache, "smoke", python), names, jobs=n, show=TerminalLine())
             wall = time.monotonic() - start
             failed = {k: v for k, v in status.items() if not v.startswith(("ok", "present"))}
-            gen = sum(json.loads(p.read_text())["generation_s"] for p in (cache / "smoke").glob("*/*/meta.json"))
+            metas = [json.loads(p.read_text()) for p in (cache / "smoke").glob("*/*/meta.json")]
         finally:
             shutil.rmtree(cache, ignore_errors=True)
         walls.append(wall)
-        print(f"jobs {n:3d}: {len(status)} assets in {wall:7.1f} s wall (generation times add up to {gen:.1f} s)"
-              + (f"; not ok: {failed}" if failed else ""))
+        seconds = seconds or {m["asset"]: m["generation_s"] for m in metas}
+        print(f"jobs {n:3d}: {len(status)} assets in {wall:7.1f} s wall (generation times add up to "
+              f"{sum(m['generation_s'] for m in metas):.1f} s)" + (f"; not ok: {failed}" if failed else ""))
     for n, wall in zip(jobs[1:], walls[1:]):
         print(f"jobs {n} vs {jobs[0]}: {walls[0] / wall:.2f}x faster")
+    # what side by side can give at best: the longest chain of an asset and its sources, or the total / cores
+    chain: dict[str, float] = {}
+    for a in closure(names, "smoke"):
+        chain[a.name] = seconds.get(a.name, 0.0) + max((chain[d] for d in a.deps), default=0.0)
+    total, (head, longest) = sum(seconds.values()), max(chain.items(), key=lambda kv: kv[1])
+    top = sorted(seconds.items(), key=lambda kv: -kv[1])[:5]
+    print(f"\nwith jobs {jobs[0]}, the longest: {', '.join(f'{k} {v:.1f}s' for k, v in top)}")
+    print(f"longest chain: {head} and its sources, {longest:.1f} s of {total:.1f} s in all")
+    for cores in (2, 4, 8, 16):
+        best = max(longest, total / cores)
+        print(f"  at best on {cores:2d} cores: {best:6.1f} s = {total / best:.1f}x one after another")
 
 
 def main() -> None:

@@ -44,7 +44,8 @@ def bench(tmp_path, task_python):
         report = out / "report.json"
         cmd = [sys.executable, "-m", "pytest", "-p", "tests.cheat_agents", "--mldb-out", str(out),
                "-o", "console_output_style=classic", *args]
-        full_env = dict(os.environ, MLDB_TASK_PYTHON=task_python, **(env or {}))
+        full_env = dict(os.environ, MLDB_TASK_PYTHON=task_python)
+        full_env.update(env or {})
         proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout)
         data = json.loads(report.read_text()) if report.is_file() else None
         return BenchRun(proc.returncode, proc.stdout + proc.stderr, data, out)
