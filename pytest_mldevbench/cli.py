@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -25,14 +26,18 @@ def _env_build(args) -> int:
     unknown = [n for n in names if n not in agents]
     if unknown:
         raise MldbError(f"unknown agent(s) {', '.join(unknown)}; known: {', '.join(sorted(agents))}")
+    given = os.environ.get("MLDB_TASK_PYTHON")  # an existing environment: nothing to build for the tasks
     with ThreadPoolExecutor(max_workers=1 + len(names)) as pool:
-        task_env = pool.submit(taskenv.ensure, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        task_env = None if given else pool.submit(taskenv.ensure, progress=lambda msg: print(msg, file=sys.stderr,
+                                                                                              flush=True))
         builds = {n: pool.submit(agents[n].setup) for n in names if agents[n].setup is not None}
-        venv = task_env.result()
+        python = given or taskenv.python_of(task_env.result())
         for name, build in builds.items():
             build.result()
             print(f"agent environment ready: {name}", file=sys.stderr)
-    print(taskenv.python_of(venv))
+    if given:
+        print(f"task environment: {given} (MLDB_TASK_PYTHON; not built)", file=sys.stderr)
+    print(python)
     return 0
 
 

@@ -75,6 +75,9 @@ def add_options(parser: pytest.Parser) -> None:
     g.addoption("--mldb-sequential", action="store_true",
                 help="with --mldb-baseline and --runs N: run the trials round by round and stop adding rounds once "
                      "the gate's verdict is decided (alpha-spending looks; skipped trials are reported as not run)")
+    g.addoption("--mldb-durations", default=None, metavar="REPORT.json",
+                help="start the trials expected to take longest first, by their durations in this earlier report "
+                     "(default: --mldb-out's report.json if there is one, else task.toml's [timings])")
     g.addoption("--mldb-progress", default="30", metavar="SECONDS",
                 help="print a progress line at most every SECONDS while trials finish (0: off; default 30)")
     g.addoption("--executor", default="local",

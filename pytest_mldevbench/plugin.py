@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from . import executors, hooks, options, rounds, runconfig, watchdog
+from . import executors, hooks, options, rounds, runconfig, schedule, watchdog
 from .agents import registry
 from .errors import GradingStopped, InfrastructureError, MldbError, TaskError
 from .report import config_warnings, json_report, table
@@ -74,6 +74,9 @@ def pytest_configure(config):
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "mldevbench-collector")
+    config.pluginmanager.register(schedule.Ordering(config, cfg.profile, cfg.out_dir), "mldevbench-schedule")
+    if not _is_worker(config) and cfg.executor == "local":
+        _prepare_assets_ahead(config, config.stash[SERVICES])
     config.stash[EXECUTOR] = executors.create(cfg, config.rootpath, executors.plugin_args(config.invocation_params.args)
                                               + watchdog.nested_args(config), finished=lambda path: _finished(path, cfg))
     _watchdog_configure(config, cfg)
@@ -90,6 +93,15 @@ def _watchdog_configure(config, cfg: options.RunConfig) -> None:
         config.pluginmanager.register(watchdog.Watchdog(cfg, services=lambda: config.stash[SERVICES],
                                                         trial_of=lambda item: item.stash.get(TRIAL, None)),
                                       "mldevbench-watchdog")
+
+
+def _prepare_assets_ahead(config, services: Services) -> None:
+    """Controller: build or fetch the collected trials' assets in parallel before the first trial starts."""
+    from .assets.prepare import AssetPreparation
+    from .taskenv import cache_root
+    preparation = AssetPreparation(config, services.cfg.profile, cache_root() / "assets",
+                                   task_python=lambda: str(services.task_python()))
+    config.pluginmanager.register(preparation, "mldevbench-assets")
 
 
 def _check_models(cfg: options.RunConfig) -> None:

@@ -52,7 +52,7 @@ class Services:
                              capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
             raise InfrastructureError(f"task environment python does not run: {py}")
-        return [Path(p) for p in json.loads(out.stdout)] + [py.parent]
+        return [Path(p) for p in json.loads(out.stdout)] + [py.parent] + taskenv.sandbox_ro_paths()
 
     def harness_paths(self) -> list[Path]:
         return [Path(sys.prefix), Path(sys.base_prefix)]
@@ -119,7 +119,16 @@ class Services:
 
 
 def git_sha() -> str:
+    """The commit of the harness's own checkout; "" when the package is not the top of a git checkout (an
+    installed copy, or a copy inside some other repository, whose commit says nothing about this code:
+    the report's versions.pytest_mldevbench names the installed version then)."""
     if shutil.which("git") is None:
         return ""
-    res = subprocess.run(["git", "-C", str(taskenv.REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
-    return res.stdout.strip()
+    res = subprocess.run(["git", "-C", str(taskenv.REPO_ROOT), "rev-parse", "--show-toplevel", "HEAD"],
+                         capture_output=True, text=True)
+    lines = res.stdout.split("\n")
+    if res.returncode != 0 or len(lines) < 2 or not lines[0]:
+        return ""
+    if Path(lines[0]).resolve() != taskenv.REPO_ROOT.resolve():
+        return ""
+    return lines[1].strip()

@@ -15,6 +15,9 @@ RESOURCE_DEFAULTS: dict[str, int | float] = {
     "cpus": 2, "memory_gb": 4, "gpus": 0, "agent_timeout_s": 3600, "grading_timeout_s": 600,
 }
 
+# [timings.<profile>]: measured seconds, read by schedule.py to start the longest trials first
+TIMINGS = ("oracle_s",)
+
 
 @dataclass(frozen=True)
 class Resources:
@@ -47,6 +50,7 @@ class Task:
     resources: dict[str, Resources] = field(default_factory=dict)
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     upstream: Upstream | None = None
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # measured seconds per profile
 
     @property
     def paper(self) -> bool:
@@ -126,6 +130,13 @@ def load_task(root: Path) -> Task:
     resources = _resources(data, fail)
     thresholds = {p: _numbers(_table(_table(data, "thresholds", fail), p, fail, f"thresholds.{p}"),
                               f"thresholds.{p}", fail) for p in PROFILES}
+    timings = {p: _numbers(_table(_table(data, "timings", fail), p, fail, f"timings.{p}"), f"timings.{p}", fail)
+               for p in PROFILES}
+    for p, values in timings.items():
+        for k, v in values.items():
+            if k not in TIMINGS or v < 0:
+                raise fail(f"timings.{p}.{k}", f"is unknown; expected one of {', '.join(TIMINGS)}" if k not in TIMINGS
+                           else "must be a non-negative number")
     for p in PROFILES:
         for stated, enforced in STATED_BUDGET.items():
             limit = getattr(resources[p], enforced)
@@ -144,7 +155,7 @@ def load_task(root: Path) -> Task:
         protected=_strings(files.get("protected", []), "files.protected", fail),
         editable=None if editable is None else _strings(editable, "files.editable", fail),
         artifacts=_strings(files.get("artifacts", []), "files.artifacts", fail),
-        resources=resources, thresholds=thresholds, upstream=_upstream(data, category, fail),
+        resources=resources, thresholds=thresholds, upstream=_upstream(data, category, fail), timings=timings,
     )
 
 

@@ -231,7 +231,7 @@ class Trial(Grader):
             "PATH": f"{task_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
             "WANDB_MODE": "offline", "HF_HUB_DISABLE_TELEMETRY": "1", "MLDB_PROFILE": self.profile,
-            "PYTHONUNBUFFERED": "1",
+            "PYTHONUNBUFFERED": "1", **taskenv.sandbox_env(),
         }
 
     def take_snapshot(self) -> None:
