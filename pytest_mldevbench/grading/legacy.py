@@ -16,8 +16,9 @@ class LegacyGrading:
     """Mixin of GradingContext; see the module docstring."""
 
     def run_script(self, argv: list[str], timeout: float = 120, cwd: Path | None = None,
-                   env: dict[str, str] | None = None, report: bool = False, gpu: bool = False) -> ScriptResult:
-        return self.run(argv, timeout=timeout, cwd=cwd, env=env, report=report, gpu=gpu)
+                   env: dict[str, str] | None = None, report: bool = False, gpu: bool = False,
+                   extra_ro: list[Path] = ()) -> ScriptResult:
+        return self.run(argv, timeout=timeout, cwd=cwd, env=env, report=report, gpu=gpu, read=list(extra_ro))
 
     def run_pytest(self, files: list[str], expect_passed: int, timeout: float = 300, check: str | None = None,
                    env: dict[str, str] | None = None) -> PytestResult:
