@@ -275,6 +275,7 @@ class GradingContext(LegacyGrading):
         folder.mkdir()
         out = self._judge_process(["inputs", judge_file, str(self._seed), self.profile, str(folder)],
                                   timeout=timeout, rw=[folder])
+        self.log(f"grading-time inputs of {judge_file} drawn with seed {self._seed} (known to judges only)")
         return Inputs(dir=folder, plan=probes.check_plan(out.get("probes")))
 
     def judge(self, judge_file: str, inputs: Inputs, observed: Observations, timeout: float | None = 300,
