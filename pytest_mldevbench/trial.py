@@ -101,8 +101,11 @@ class Trial:
                 self.take_snapshot()
         except Exception as exc:  # noqa: BLE001 - any harness failure here is infrastructure
             return self.record(error=str(infrastructure(exc)))
-        with self._timed("grade_s"):
-            failure = self.grade(validator)
+        try:
+            with self._timed("grade_s"):
+                failure = self.grade(validator)
+        except InfrastructureError as exc:  # the harness broke while grading (not the agent's doing)
+            return self.record(error=str(exc))
         return self.record(failure=failure)
 
     @contextmanager
@@ -127,7 +130,7 @@ class Trial:
         except GradingTimeout as exc:
             return GRADING_TIMEOUT, exc.msg
         except InfrastructureError:
-            raise
+            raise  # an error, not a failure: run() records it
         except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001 - the validator's own failure
             text = exc.msg if isinstance(exc, pytest.fail.Exception) else f"{type(exc).__name__}: {exc}"
             return WRONG_RESULT, f"grading raised {text}"[:2000]
