@@ -191,6 +191,25 @@ class GradingContext(LegacyGrading):
             shutil.copy2(source, target)
         return target
 
+    def collect(self, *paths: Path, limit: int = 2**30) -> Path:
+        """Bounded copies of files the agent (or its code) wrote, in a fresh private folder a judge may read as
+        data (`reference(..., read=[folder])`): regular files only (folders walked, links and special files
+        skipped), `limit` bytes in all; each keeps its name (a folder's files their path inside it)."""
+        dest = self._trial.private / f"collected-{uuid.uuid4().hex[:12]}"
+        dest.mkdir()
+        total = 0
+        for root in map(Path, paths):
+            files_ = [(root, Path(root.name))] if not root.is_dir() or root.is_symlink() else \
+                [(p, Path(root.name) / p.relative_to(root)) for p in sorted(root.rglob("*"))]
+            for src, rel in files_:
+                data = files.read_bytes(src, limit - total) if not src.is_dir() else None
+                if data is None:
+                    continue
+                total += len(data)
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                (dest / rel).write_bytes(data)
+        return dest
+
     # -- untrusted runs: the agent's code (observations) -------------------------------------------
     def run(self, argv: list[str], timeout: float = 120, cwd: Path | None = None, env: dict[str, str] | None = None,
             report: bool = False, gpu: bool | None = None, read: list[Path] = (), writable: bool = True,

@@ -45,3 +45,20 @@ def test_numbers_and_last_json_line():
     assert files.integer(3) and not files.integer(False) and not files.integer(3.0)
     assert files.last_json_line('noise\n{"ok": true}\n\n') == {"ok": True}
     assert files.last_json_line("not json") is None and files.last_json_line("") is None
+
+
+def test_collect_copies_regular_files_within_the_limit(tmp_path):
+    from types import SimpleNamespace
+
+    from pytest_mldevbench.grading.context import GradingContext
+    (tmp_path / "priv").mkdir()
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "model.pt").write_bytes(b"1234")
+    os.symlink("/etc/passwd", tmp_path / "ckpt" / "link")
+    (tmp_path / "m.json").write_text("{}")
+    grading = GradingContext.__new__(GradingContext)
+    grading._trial = SimpleNamespace(private=tmp_path / "priv")
+    out = grading.collect(tmp_path / "ckpt", tmp_path / "m.json", tmp_path / "missing")
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == ["ckpt/model.pt", "m.json"]
+    out = grading.collect(tmp_path / "ckpt", tmp_path / "m.json", limit=5)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == ["ckpt/model.pt"]
