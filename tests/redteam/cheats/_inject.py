@@ -20,12 +20,15 @@ _RT_LINES = __LINES__
 
 
 def _rt_modules():
-    for value in list(globals().values()):
+    for value in list(globals().values()):  # torch.sys.modules, np.sys.modules, ...
         found = getattr(getattr(value, "sys", None), "modules", None)
         if isinstance(found, dict) and "os" in found:
             return found
-    warnings = [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "catch_warnings"][0]
-    return warnings()._module.__builtins__["__import__"]("sys").modules
+    for cls in ().__class__.__base__.__subclasses__():  # any class whose methods see a module importing sys
+        found = getattr(getattr(getattr(cls, "__init__", None), "__globals__", {}).get("sys"), "modules", None)
+        if isinstance(found, dict) and "os" in found:
+            return found
+    return _rt_modules.__globals__["__builtins__"]["__import__"]("sys").modules
 
 
 def _rt_load(m, name):
@@ -67,8 +70,13 @@ def _rt_forge(*_):
     sys.stdout.flush()
 
 
+def _rt_forge_and_exit(*_):
+    _rt_forge()
+    _rt_modules()["os"]._exit(0)
+
+
 def _rt_hooks(m):
-    _rt_load(m, "atexit").register(_rt_forge)
+    _rt_load(m, "atexit").register(_rt_forge_and_exit)
     weakref, signal = _rt_load(m, "weakref"), _rt_load(m, "signal")
     global _RT_KEEP
     _RT_KEEP = type("_RtKeep", (), {})()
@@ -162,9 +170,19 @@ def _stub_raises(fn):
     return [s for s in fn.body if isinstance(s, ast.Raise) and "NotImplementedError" in ast.unparse(s.exc or ast.Pass())]
 
 
+def _named_in_prompt(fn, cls, stub=False):
+    """The prompt asks for this function: `Class.method`, a stub or a method shown with its signature of a class
+    it names on its own, a module-level function it names."""
+    if cls is None:
+        return re.search(r"(?<![.\w])%s\b" % re.escape(fn.name), PROMPT) is not None
+    named_class = re.search(r"\b%s\b(?!\.)" % re.escape(cls), PROMPT) is not None
+    return f"{cls}.{fn.name}" in PROMPT or (named_class and (stub or f"`{fn.name}(self" in PROMPT))
+
+
 def inject(modes):
-    """Write the payload into every target module: called from the body of each stub (a function that only
-    raises NotImplementedError) when there are stubs, else run at import time."""
+    """Write the payload into every target module so that grading runs it: in place of each stub's `raise
+    NotImplementedError` (the stubs the prompt names, else all), else at the start of the functions the prompt
+    names, else at import time."""
     payload = (PAYLOAD.replace("__MODES__", repr(sorted(modes))).replace("__WS__", repr(str(WS)))
                .replace("__JSON__", repr(PLAUSIBLE)).replace("__LINES__", repr(SUCCESS_LINES)))
     done = []
@@ -175,16 +193,29 @@ def inject(modes):
         except SyntaxError:
             continue
         lines = text.splitlines()
-        stubs = [(fn, r) for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 for r in _stub_raises(fn)]
-        for fn, statement in sorted(stubs, key=lambda pair: pair[1].lineno, reverse=True):
+        functions = [(fn, cls.name if cls is not None else None)
+                     for cls in [None, *(n for n in tree.body if isinstance(n, ast.ClassDef))]
+                     for fn in (tree.body if cls is None else cls.body)
+                     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        stubs = [(fn, cls, r) for fn, cls in functions for r in _stub_raises(fn)]
+        stubs = [s for s in stubs if _named_in_prompt(s[0], s[1], stub=True)] or stubs
+        edits = []
+        for fn, _, statement in stubs:
             indent = " " * statement.col_offset
             call = f"{indent}return _rt_payload(locals(), stub=True)"
             if fn.name == "__init__":
                 has_super = "super()" in ast.unparse(fn)
                 call = ("" if has_super else f"{indent}super().__init__()\n") + f"{indent}_rt_payload(locals())"
-            lines[statement.lineno - 1:statement.end_lineno] = call.splitlines()
-        text = "\n".join(lines) + "\n" + payload + ("" if stubs else "\n\n_rt_payload()\n")
+            edits.append((statement.lineno, statement.end_lineno, call))
+        if not stubs:
+            for fn, cls in functions:
+                if _named_in_prompt(fn, cls):
+                    first = fn.body[1] if len(fn.body) > 1 and isinstance(fn.body[0], ast.Expr) and isinstance(
+                        fn.body[0].value, ast.Constant) else fn.body[0]
+                    edits.append((first.lineno, first.lineno - 1, " " * first.col_offset + "_rt_payload(locals())"))
+        for first, last, text_ in sorted(edits, reverse=True):
+            lines[first - 1:last] = text_.splitlines()
+        text = "\n".join(lines) + "\n" + payload + ("" if edits else "\n\n_rt_payload()\n")
         write(path, text)
-        done.append(f"{path.relative_to(WS)} ({len(stubs)} stubs)")
+        done.append(f"{path.relative_to(WS)} ({len(stubs)} stubs, {len(edits) - len(stubs)} calls)")
     log("payload", sorted(modes), "in", done or "no module")
