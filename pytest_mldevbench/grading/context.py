@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import threading
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -59,6 +60,7 @@ class GradingContext(LegacyGrading):
         self._hidden_dir: Path | None = None
         self._pristine_copy: Path | None = None
         self._env_paths: list[Path] | None = None
+        self._lock = threading.RLock()  # the lazily made folders, when graded runs go side by side in threads
 
     # -- facts ------------------------------------------------------------------------------------
     @property
@@ -138,25 +140,28 @@ class GradingContext(LegacyGrading):
     def grading_dir(self) -> Path:
         """A fresh copy to run graded code in: the snapshot, or the pristine workspace plus the editable files
         and artifacts when the task lists `files.editable`. Untrusted runs may write here."""
-        if self._grading_dir is None:
-            target = self._trial._grade_root / "work"
-            if self.task.editable is None:
-                workspace.copy_tree(self.snapshot, target)
-            else:
-                workspace.assemble(self.task.workspace, self.snapshot, target, self.task.editable, self.task.artifacts)
-            self._grading_dir = target
-        return self._grading_dir
+        with self._lock:
+            if self._grading_dir is None:
+                target = self._trial._grade_root / "work"
+                if self.task.editable is None:
+                    workspace.copy_tree(self.snapshot, target)
+                else:
+                    workspace.assemble(self.task.workspace, self.snapshot, target, self.task.editable,
+                                       self.task.artifacts)
+                self._grading_dir = target
+            return self._grading_dir
 
     @property
     def hidden_dir(self) -> Path:
         """Grader-private copy of the case's hidden/ folder (never inside the grading dir)."""
-        if self._hidden_dir is None:
-            target = self._trial.private / "hidden"
-            workspace.copy_tree(self.task.hidden, target)
-            for name in JUDGE_FILES:
-                shutil.copy2(SCRIPTS / name, target / name)
-            self._hidden_dir = target
-        return self._hidden_dir
+        with self._lock:
+            if self._hidden_dir is None:
+                target = self._trial.private / "hidden"
+                workspace.copy_tree(self.task.hidden, target)
+                for name in JUDGE_FILES:
+                    shutil.copy2(SCRIPTS / name, target / name)
+                self._hidden_dir = target
+            return self._hidden_dir
 
     def path(self, raw: Any, root: Path | None = None, base: Path | None = None) -> Path | None:
         """The real path of a path the agent wrote (relative, or absolute under its workspace) inside `root`
@@ -364,10 +369,11 @@ class GradingContext(LegacyGrading):
 
     def _pristine(self) -> Path:
         """A private copy of the given workspace the judge may read (`MLDB_PRISTINE`): our code, trusted."""
-        if self._pristine_copy is None:
-            self._pristine_copy = self._trial.private / "pristine"
-            workspace.copy_tree(self.task.workspace, self._pristine_copy)
-        return self._pristine_copy
+        with self._lock:
+            if self._pristine_copy is None:
+                workspace.copy_tree(self.task.workspace, self._trial.private / "pristine")
+                self._pristine_copy = self._trial.private / "pristine"
+            return self._pristine_copy
 
     # -- the sandbox ------------------------------------------------------------------------------
     def _run_dir(self) -> Path:
@@ -389,8 +395,9 @@ class GradingContext(LegacyGrading):
         what = what or " ".join(Path(str(a)).name for a in argv[:3])
         timeout = self.budget.timeout(timeout, what)
         trial, services = self._trial, self._trial.services
-        if self._env_paths is None:
-            self._env_paths = services.task_env_paths()
+        with self._lock:
+            if self._env_paths is None:
+                self._env_paths = services.task_env_paths()
         full_env = trial.base_env(services.task_python().parent)
         if untrusted:
             full_env.update(trial._asset_env)
