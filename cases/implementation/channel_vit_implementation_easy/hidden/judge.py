@@ -122,9 +122,9 @@ def judge(inputs, observed, profile):
         distance = torch.cdist(rows, rows) + torch.eye(CH) * 1e9
         assert float(distance.min()) > 1e-4, "channel embeddings are not distinct (zero or shared initialisation?)"
     with checks.check("prepare_tokens equals the reference on grading-time weights, images and channel ids "
-                      "(shared projection with bias, channel embedding by index, tiled positions, CLS)") as c:
+                      "(shared projection with bias, channel embedding by index, tiled positions, CLS)"):
         with torch.no_grad():
-            c.value = close_rel(observed.need("tokens")["out"], reference.tokens(inputs["x"], inputs["ids"]),
+            close_rel(observed.need("tokens")["out"], reference.tokens(inputs["x"], inputs["ids"]),
                                 what="tokens with channel ids")
             close_rel(observed.need("tokens_default_ids")["out"], reference.tokens(inputs["x"]),
                       what="tokens without channel ids (channels 0..C-1)")
