@@ -1,23 +1,23 @@
 """The pytest plugin: options, parametrisation of the `trial` fixture, recording and reporting hooks.
 
-Thin on purpose: the trial flow lives in trial.py, grading in grading.py, reports in report/.
+Thin on purpose: the trial flow lives in trial.py (`Trial.run`, `Trial.record`), grading in grading/, reports in
+report/. The hooks only adapt pytest's phases to those two calls.
 """
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from . import executors, hooks, options, rounds, runconfig, schedule, watchdog
 from .agents import registry
-from .errors import GradingStopped, InfrastructureError, MldbError, TaskError
+from .errors import InfrastructureError, MldbError, TaskError
 from .report import config_warnings, json_report, table
 from .results import ERROR, FAILED, PASSED, RESULT_PROPERTY, TrialResult
 from .services import Services, git_sha
 from .tasks import CATEGORIES, load_task
-from .trial import LIMIT_STATUSES, Trial, TrialParam, dir_name, infrastructure
+from .trial import Trial, TrialParam, dir_name
 
 CFG = pytest.StashKey[options.RunConfig]()
 SERVICES = pytest.StashKey[Services]()
@@ -27,6 +27,7 @@ REPLAYED = pytest.StashKey[TrialResult]()
 COLLECTOR = pytest.StashKey["Collector"]()
 EXECUTOR = pytest.StashKey["executors.LocalExecutor"]()
 REMOTE = pytest.StashKey[bool]()
+RECORDED = pytest.StashKey[bool]()  # the trial's record is in the item's user_properties
 
 
 class TrialFailed(pytest.fail.Exception):
@@ -121,7 +122,7 @@ def _is_worker(config) -> bool:
 
 
 def pytest_generate_tests(metafunc):
-    if "trial" not in metafunc.fixturenames:
+    if "grading" not in metafunc.fixturenames:
         return
     path = Path(metafunc.definition.path)
     try:
@@ -140,12 +141,13 @@ def pytest_generate_tests(metafunc):
             for run in range(1, cfg.runs + 1):
                 p = TrialParam(agent, model, run)
                 params.append(pytest.param(p, id=p.id, marks=marks))
-    metafunc.parametrize("trial", params, indirect=True)
+    metafunc.parametrize("grading", params, indirect=True)
 
 
 @pytest.fixture
-def trial(request):
-    """Prepared, acted, stopped and snapshotted trial; the test body grades it."""
+def grading(request):
+    """The GradingContext of this item's trial. The trial itself (prepare → act → stop → snapshot → grade →
+    record) runs in `pytest_pyfunc_call`, which calls the test body (the validator) as its grade phase."""
     config = request.config
     services = config.stash[SERVICES]
     task = load_task(Path(request.node.path).parent)
@@ -161,16 +163,14 @@ def trial(request):
         return _remote_trial(request, task, param)
     t = Trial(services, task, param, request.node.nodeid,
               prepare_step=getattr(request.module, "prepare_workspace", None))
-    t._t_start = time.monotonic()
     request.node.stash[TRIAL] = t
-    try:
-        t.execute()
-    except Exception as exc:  # noqa: BLE001 - any harness failure here is infrastructure
-        raise infrastructure(exc) from exc
-    t._t_graded = time.monotonic()
-    if task.editable is not None:
-        t.check_edited()
-    return t
+    return t.grading
+
+
+@pytest.fixture
+def trial(grading):
+    """The name validators used before the grading vocabulary (issue 20); migrated ones take `grading`."""
+    return grading
 
 
 def _remote_trial(request, task, param: TrialParam) -> TrialResult:
@@ -179,9 +179,7 @@ def _remote_trial(request, task, param: TrialParam) -> TrialResult:
     try:
         record = item.config.stash[EXECUTOR].result(item)
     except InfrastructureError:  # lost node(s) past the retry limit: recorded as an error by makereport
-        t = Trial(item.config.stash[SERVICES], task, param, item.nodeid)
-        t._t_start = time.monotonic()
-        item.stash[TRIAL] = t
+        item.stash[TRIAL] = Trial(item.config.stash[SERVICES], task, param, item.nodeid)
         raise
     item.stash[REPLAYED] = record
     item.stash[REMOTE] = True
@@ -216,64 +214,33 @@ def _finished(path: Path, cfg: options.RunConfig) -> TrialResult | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
-    if REPLAYED in pyfuncitem.stash:
-        return True  # resumed: the recorded result stands, the body is not run again
-    return None
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    try:
-        result = yield
-    except GradingStopped as stopped:
-        t = item.stash[TRIAL]
-        t.grading_stopped = stopped.msg
-        raise TrialFailed(f"{_failure_message(t.checks, t.result.agent_status)}\n  ({stopped.msg})") from None
-    replayed = item.stash.get(REPLAYED, None)
+    """Run the item's trial with the test body as its validator; a replayed record (resume, Ray) stands."""
+    replayed = pyfuncitem.stash.get(REPLAYED, None)
     if replayed is not None:
-        if replayed.outcome == FAILED and item.stash.get(REMOTE, False):
-            raise TrialFailed(_failure_message(replayed.checks, replayed.agent_status) or replayed.detail)
         if replayed.outcome == FAILED:
-            raise TrialFailed(f"[resumed] {replayed.reason}: {replayed.detail}")
-        return result
-    t = item.stash.get(TRIAL, None)
-    if t is not None:
-        message = _failure_message(t.checks, t.result.agent_status)
-        if message:
-            raise TrialFailed(message)
-    return result
-
-
-def _failure_message(checks, agent_status) -> str:
-    failed = [c for c in checks if not c.ok]
-    limit = agent_status in LIMIT_STATUSES
-    if not (failed or not checks or limit):
-        return ""
-    lines = [f"{c.name}: {c.detail}" for c in failed] or ["no checks recorded"]
-    if limit:
-        lines.insert(0, f"the agent was stopped by the harness ({agent_status} limit)")
-    return (f"{len(failed)}/{len(checks)} checks failed (agent status: {agent_status})\n  " + "\n  ".join(lines))
+            remote = pyfuncitem.stash.get(REMOTE, False)
+            raise TrialFailed(("" if remote else "[resumed] ") + replayed.failure_message())
+        return True
+    t = pyfuncitem.stash.get(TRIAL, None)
+    if t is None:
+        return None
+    kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    record = t.run(lambda _grading: pyfuncitem.obj(**kwargs))
+    if record.outcome == ERROR:
+        raise InfrastructureError(record.detail)
+    if record.outcome == FAILED:
+        raise TrialFailed(record.failure_message())
+    return True
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     t = item.stash.get(TRIAL, None)
-    if t is not None and t.result.finished_at == "" and (call.when == "call" or call.excinfo is not None):
-        t.result.timings["grade_s"] = round(time.monotonic() - getattr(t, "_t_graded", time.monotonic()), 3)
-        t.result.timings["total_s"] = round(time.monotonic() - t._t_start, 3)
-        error = failure = None
-        if call.excinfo is not None:
-            exc = call.excinfo.value
-            if call.when != "call" or isinstance(exc, (InfrastructureError, watchdog.WatchdogExpired)):
-                error = str(exc) or type(exc).__name__
-            elif not isinstance(exc, TrialFailed):
-                failure = f"grading raised {type(exc).__name__}: {exc}"[:2000]
-        try:
-            record = t.finish(passed=call.excinfo is None, error=error, failure=failure)
-        except OSError as exc:  # e.g. a full disk: say so, keep the run going
-            record = t.result
-            record.outcome, record.detail = ERROR, f"could not record the result: {exc}"
-        item.user_properties.extend(record.properties())
+    if t is not None and not t.recorded and call.excinfo is not None:
+        t.record(error=str(call.excinfo.value) or type(call.excinfo.value).__name__)  # failed before the trial ran
+    if t is not None and t.recorded and not item.stash.get(RECORDED, False):
+        item.stash[RECORDED] = True
+        item.user_properties.extend(t.result.properties())
     return (yield)
 
 
@@ -395,4 +362,4 @@ def _baseline_gate(session, report: dict) -> None:
     session.exitstatus = pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
 
 
-__all__ = ["trial", "MldbError"]
+__all__ = ["grading", "trial", "MldbError"]

@@ -10,6 +10,7 @@ PASSED, FAILED, ERROR = "passed", "failed", "error"
 # Reasons a trial failed (the agent did not solve it).
 WRONG_RESULT, AGENT_CRASH, TIMEOUT, BUDGET = "wrong_result", "agent_crash", "timeout", "budget"
 OOM = "oom"  # the agent was killed for exceeding the task's memory limit (docker sandbox)
+GRADING_TIMEOUT = "grading_timeout"  # grading ran past the task's grading_timeout_s (e.g. a far too slow model)
 RESULT_PROPERTY = "mldb.result"
 
 
@@ -48,6 +49,7 @@ class TrialResult:
     reason: str | None = None
     detail: str = ""
     checks: list[Check] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # observations shown with the result, deciding nothing
     usage: Usage = field(default_factory=Usage)
     steps: int = 0
     agent_exit_code: int | None = None
@@ -74,6 +76,16 @@ class TrialResult:
         data["checks"] = [Check(**c) for c in data.get("checks", [])]
         data["usage"] = Usage(**data.get("usage", {}))
         return cls(**data)
+
+    def failure_message(self) -> str:
+        """What the terminal says about a trial that did not pass, built from this record only (so it always
+        agrees with result.json): the reason and detail, then the checks."""
+        failed = [c for c in self.checks if not c.ok]
+        lines = [f"{self.reason}: {self.detail}",
+                 f"checks: {len(self.checks) - len(failed)} passed, {len(failed)} failed"
+                 + (f" (agent status: {self.agent_status})" if self.agent_status else "")]
+        lines += [f"{c.name}: {c.detail}" for c in failed]
+        return "\n  ".join(lines)
 
     def write(self, path: Path) -> None:
         """Write result.json atomically (a crash never leaves half a record)."""

@@ -41,7 +41,7 @@ BACKSTOP_S = 120.0     # after the alarm, how long the main thread may stay deaf
 STOP_SERVICES_S = 60.0  # bound on stopping the meter and mirror after a hit
 PHASES = {"prepare": "prepare", "act": "act", "stop": "stop", "take_snapshot": "snapshot", "snapshot": "snapshot",
           "grade": "grade", "finish": "record", "record": "record"}
-PYTEST_PHASES = {"setup": "prepare/act/snapshot", "call": "grade", "teardown": "teardown"}
+PYTEST_PHASES = {"setup": "setup", "call": "trial", "teardown": "teardown"}
 
 LIMIT = pytest.StashKey[tuple]()      # (seconds, why) of a trial item
 WHEN = pytest.StashKey[str]()         # the pytest phase the item is in
@@ -159,7 +159,7 @@ class Watchdog:
                 return
             item.stash[HIT] = True
             message = self._message(item, frame, settings.timeout)
-            if item.stash.get(WHEN, "") == "call" and _in_sandbox(frame):
+            if getattr(self.trial_of(item), "phase", "") == "grade" and _in_sandbox(frame):
                 raise GradedRunOverran(message + "; it was running a graded command in the sandbox, so the trial fails")
             raise WatchdogExpired(message)
 

@@ -117,7 +117,7 @@ class RayExecutor:
         """Submit every trial item that has not already finished (with --mldb-resume)."""
         todo = []
         for item in items:
-            param = getattr(getattr(item, "callspec", None), "params", {}).get("trial")
+            param = getattr(getattr(item, "callspec", None), "params", {}).get("grading")
             if not isinstance(param, TrialParam):
                 continue
             task = load_task(Path(item.path).parent)

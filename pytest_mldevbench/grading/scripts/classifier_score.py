@@ -1,6 +1,6 @@
-"""Grader-side scoring: predictions.npy against the hidden labels (no agent code is imported here).
+"""Judge side of `grading.classify`: predictions.npy (read as data) against the hidden labels.
 
-    python score_predictions.py PREDICTIONS.npy LABELS.json NUM_CLASSES
+    python -I judge_runner.py script classifier_score.py PREDICTIONS.npy LABELS.json NUM_CLASSES
 Prints one JSON line: {"ok", "error", "accuracy", "balanced_accuracy", "num_images"} (percent).
 """
 import json
