@@ -19,7 +19,13 @@ class TokenCounts:
     completion: int = 0
     cached: int = 0
     cache_creation: int = 0
-    estimated: bool = False
+    estimated: bool = False  # the backend reported none: counted with the model's tokenizer
+
+    @property
+    def reported(self) -> bool:
+        """Whether these are figures at all: a backend that sends none (or only zeros) reported none,
+        since every real call reads a prompt."""
+        return self.prompt > 0 or self.completion > 0
 
     @classmethod
     def from_openai(cls, usage: Any) -> "TokenCounts":
