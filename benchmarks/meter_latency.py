@@ -100,21 +100,17 @@ def _backend(tmp: Path, n: int, in_process: bool):
     return f"http://127.0.0.1:{port_file.read_text()}/v1", lambda: (proc.terminate(), proc.wait())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=1000)
-    ap.add_argument("--stream", action="store_true")
-    ap.add_argument("--in-process", action="store_true",
-                    help="client and backend as threads of the meter's process (the old layout)")
-    args = ap.parse_args()
+def measure(calls: int, stream: bool, in_process: bool = False) -> dict:
+    """Run the rounds; the timings by part (`first`, `end`: lists of direct, metered and added seconds)
+    and the ledger's Usage."""
     with tempfile.TemporaryDirectory() as tmp:
-        base_url, stop_backend = _backend(Path(tmp), 2 * (args.calls + WARMUP), args.in_process)
+        base_url, stop_backend = _backend(Path(tmp), 2 * (calls + WARMUP), in_process)
         meter = Meter.start(api_base=base_url)
         try:
             key = meter.open_trial("bench", "openai/scripted", Path(tmp) / "ledger.jsonl")
-            run_args = [base_url, meter.openai_base_url, key, str(args.calls), "1" if args.stream else "0"]
-            if args.in_process:
-                t = rounds(base_url, meter.openai_base_url, key, args.calls, args.stream)
+            run_args = [base_url, meter.openai_base_url, key, str(calls), "1" if stream else "0"]
+            if in_process:
+                t = rounds(base_url, meter.openai_base_url, key, calls, stream)
             else:
                 t = json.loads(subprocess.run([sys.executable, __file__, "--client", *run_args],
                                               capture_output=True, text=True, check=True).stdout)
@@ -122,18 +118,30 @@ def main() -> None:
         finally:
             meter.stop()
             stop_backend()
+    parts = {part: {"direct": t[f"direct_{part}"], "metered": t[f"metered_{part}"],
+                    "added": [m - d for m, d in zip(t[f"metered_{part}"], t[f"direct_{part}"])]}
+             for part in ("first", "end")}
+    return {"parts": parts, "usage": usage}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=1000)
+    ap.add_argument("--stream", action="store_true")
+    ap.add_argument("--in-process", action="store_true",
+                    help="client and backend as threads of the meter's process (the old layout)")
+    args = ap.parse_args()
+    result = measure(args.calls, args.stream, args.in_process)
     ms = lambda x: f"{1000 * x:7.2f} ms"  # noqa: E731
     layout = "in one process" if args.in_process else "client, meter and backend in separate processes"
     print(f"meter latency over {args.calls} calls ({'streaming' if args.stream else 'non-streaming'}; "
           f"{layout})")
     for part in (["first", "end"] if args.stream else ["end"]):
-        direct, metered = t[f"direct_{part}"], t[f"metered_{part}"]
-        added = [m - d for m, d in zip(metered, direct)]
         if args.stream:
             print(f" to the {'first content chunk' if part == 'first' else 'end of the stream'}:")
-        print(f"  direct   median {ms(statistics.median(direct))}  p95 {ms(p95(direct))}")
-        print(f"  metered  median {ms(statistics.median(metered))}  p95 {ms(p95(metered))}")
-        print(f"  added    median {ms(statistics.median(added))}  p95 {ms(p95(added))}")
+        for name, xs in result["parts"][part].items():
+            print(f"  {name:8} median {ms(statistics.median(xs))}  p95 {ms(p95(xs))}")
+    usage = result["usage"]
     print(f"  ledger: {usage.calls} calls recorded, {usage.prompt_tokens} prompt and "
           f"{usage.completion_tokens} completion tokens ({usage.estimated_calls} estimated)")
 

@@ -212,6 +212,20 @@ class MeterApp:
             return TokenCounts(estimated=True)
 
     @staticmethod
+    async def _answer(request: web.Request, call: Call, response: web.Response) -> web.Response:
+        """Send a complete answer, then record the call (settled first: the next call's budget check
+        must see it, however soon it comes)."""
+        call.settle()
+        status = "ok"
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except _CLIENT_GONE:
+            status = "client_disconnected"
+        call.finish(status)
+        return response
+
+    @staticmethod
     async def _prepare(out: web.StreamResponse, request: web.Request) -> bool:
         """Send a streaming response's headers; False when the client is already gone."""
         try:
@@ -245,17 +259,17 @@ class MeterApp:
         target = self.relay_for(trial.model)
         if target is not None:
             return await (self._relay_stream(request, target, trial, body, kwargs, call) if call.stream
-                          else self._relay_once(target, trial, kwargs, call))
+                          else self._relay_once(request, target, trial, kwargs, call))
         kwargs.update(self.backend(trial.model))
         if not call.stream:
             resp = await litellm().acompletion(model=trial.model, **kwargs)
             call.tokens = await self._tokens(TokenCounts.from_openai(resp.usage or {}), trial.model,
                                              kwargs, lambda: chat_reply_text(resp.model_dump()))
-            call.finish("ok")
-            return web.Response(text=resp.model_dump_json(), content_type="application/json")
+            return await self._answer(request, call, web.Response(text=resp.model_dump_json(),
+                                                                  content_type="application/json"))
         return await self._litellm_stream(request, trial, body, kwargs, call)
 
-    async def _relay_once(self, target: RelayTarget, trial: TrialState, kwargs: dict,
+    async def _relay_once(self, request: web.Request, target: RelayTarget, trial: TrialState, kwargs: dict,
                           call: Call) -> web.Response:
         resp = await target.post(self._client(), kwargs)
         try:
@@ -267,8 +281,7 @@ class MeterApp:
             raise BackendError(502, "the backend's reply is not a JSON object")
         call.tokens = await self._tokens(TokenCounts.from_openai(data.get("usage") or {}), trial.model,
                                          kwargs, lambda: chat_reply_text(data))
-        call.finish("ok")
-        return web.Response(body=raw, content_type="application/json")
+        return await self._answer(request, call, web.Response(body=raw, content_type="application/json"))
 
     async def _relay_stream(self, request: web.Request, target: RelayTarget, trial: TrialState,
                             body: dict, kwargs: dict, call: Call) -> web.StreamResponse:
@@ -292,9 +305,10 @@ class MeterApp:
                                          kwargs, lambda: chunks_reply_text(events.parsed_chunks()))
         if failure is not None:
             return await self._stream_failed(out, call, failure, client_ok)
-        call.finish("ok" if client_ok else "client_disconnected")
+        call.settle()  # before the end reaches the agent, which may call again at once
         if client_ok:
             await self._end(out, tail + _DONE)
+        call.finish("ok" if client_ok else "client_disconnected")
         return out
 
     async def _litellm_stream(self, request: web.Request, trial: TrialState, body: dict,
@@ -308,16 +322,13 @@ class MeterApp:
         chunks, usage, client_ok, failure = [], None, True, None
         try:
             async for chunk in stream:
-                usage = getattr(chunk, "usage", None) or usage
                 data = chunk.model_dump(exclude_none=True)
+                usage = data.pop("usage", None) or usage  # sent at the end, if the provider's own
                 chunks.append(data)
                 if not client_ok:
                     continue  # keep reading: the backend bills the whole answer
-                if not want_usage:
-                    data.pop("usage", None)
-                    if not any(ch.get("delta") or ch.get("finish_reason")
-                               for ch in data.get("choices") or []):
-                        continue
+                if not any(ch.get("delta") or ch.get("finish_reason") for ch in data.get("choices") or []):
+                    continue
                 client_ok = await self._send(out, b"data: " + json.dumps(data).encode() + b"\n\n")
         except Exception as exc:  # the backend failed mid-stream: tell the client in-band
             failure = exc
@@ -326,9 +337,14 @@ class MeterApp:
                                          lambda: chunks_reply_text(chunks))
         if failure is not None:
             return await self._stream_failed(out, call, failure, client_ok)
-        call.finish("ok" if client_ok else "client_disconnected")
+        call.settle()
         if client_ok:
-            await self._end(out, _DONE)
+            last = chunks[-1] if chunks else {}
+            usage_chunk = {"id": last.get("id"), "object": "chat.completion.chunk", "created": last.get("created"),
+                           "model": last.get("model"), "choices": [], "usage": usage}
+            tail = b"data: " + json.dumps(usage_chunk).encode() + b"\n\n" if want_usage and reported.reported else b""
+            await self._end(out, tail + _DONE)
+        call.finish("ok" if client_ok else "client_disconnected")
         return out
 
     async def _stream_failed(self, out: web.StreamResponse, call: Call, exc: BaseException,
@@ -350,8 +366,7 @@ class MeterApp:
             content = json.dumps(resp.get("content") or [], default=str)
             call.tokens = await self._tokens(TokenCounts.from_anthropic(resp.get("usage") or {}),
                                              trial.model, kwargs, lambda: content, chat_shape=False)
-            call.finish("ok")
-            return web.json_response(resp)
+            return await self._answer(request, call, web.json_response(resp))
         stream = await litellm().anthropic_messages(model=trial.model, stream=True, **kwargs)
         out = web.StreamResponse(headers=_SSE_HEADERS)
         await out.prepare(request)
@@ -372,7 +387,8 @@ class MeterApp:
                 err = {"type": "error", "error": {"type": "api_error", "message": str(failure)}}
                 await self._end(out, b"event: error\ndata: " + json.dumps(err).encode() + b"\n\n")
             return out
-        call.finish("ok" if client_ok else "client_disconnected")
+        call.settle()
         if client_ok:
             await self._end(out, b"")
+        call.finish("ok" if client_ok else "client_disconnected")
         return out

@@ -80,7 +80,7 @@ def agent_prices(model: str) -> dict[str, dict]:
     entry = {k: v for k, v in info.items()
              if "cost" in k and isinstance(v, (int, float)) and not isinstance(v, bool)}
     entry.update(litellm_provider=info.get("litellm_provider") or "openai", mode="chat")
-    names = {model, model if model.startswith("openai/") else f"openai/{model}"}
+    names = {model, f"openai/{model}"}
     return {name: dict(entry) for name in sorted(names)}
 
 
