@@ -85,6 +85,7 @@ def test_unpriced_model_without_a_budget_reports_cost_unknown(bench, serve, tmp_
     assert "cost unknown: a model has no price; pass --llm-prices PRICES.json" in table
     props = {p.get("name"): p.get("value") for p in ET.parse(junit).iter("property")}
     assert props["mldb.cost_usd"] == "unknown"
+    assert json.loads((run.out_dir / "progress.json").read_text())["cost_usd"] is None
     dom = _rendered_html(run.out_dir / "report.json", tmp_path)
     if dom is not None:
         assert re.search(r'<td class="num">cost unknown</td>', dom)
