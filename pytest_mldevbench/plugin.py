@@ -90,8 +90,9 @@ def _check_prices(cfg: options.RunConfig) -> None:
             load_prices(cfg.llm_prices)
     except ValueError as exc:
         raise pytest.UsageError(f"--llm-prices: {exc}") from None
-    for model in unpriced(cfg.models) if cfg.max_cost is not None else []:
-        raise pytest.UsageError(f"model {model} has no price, so --max-cost cannot be enforced: "
+    missing = unpriced(cfg.models) if cfg.max_cost is not None else []
+    if missing:
+        raise pytest.UsageError(f"model {missing[0]} has no price, so --max-cost cannot be enforced: "
                                 "pass --llm-prices PRICES.json (see README: a self-hosted model)")
 
 
