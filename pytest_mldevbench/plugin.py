@@ -69,6 +69,7 @@ def pytest_configure(config):
         cfg.llm_config.register()  # --llm-config: aliases, endpoints and prices for this process's meter
     if any(agents[a].uses_model for a in cfg.agents) and not _is_worker(config):
         _check_models(cfg)
+        _check_prices(cfg)
     config.stash[CFG] = cfg
     config.stash[SERVICES] = Services(cfg, agents)
     config.stash[RESULTS] = {}
@@ -115,6 +116,21 @@ def _check_models(cfg: options.RunConfig) -> None:
             check_api_key(resolve_model(model), api_base=cfg.llm_api_base)
         except ModelConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
+
+
+def _check_prices(cfg: options.RunConfig) -> None:
+    """The --llm-prices file loads, and --max-cost has a price for every model: usage errors before any trial
+    (an unpriced model's cost is unknown, so a cost budget could not be enforced)."""
+    from .meter import load_prices, unpriced
+    try:
+        if cfg.llm_prices:
+            load_prices(cfg.llm_prices)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--llm-prices: {exc}") from None
+    missing = unpriced(cfg.models) if cfg.max_cost is not None else []
+    if missing:
+        raise pytest.UsageError(f"model {missing[0]} has no price, so --max-cost cannot be enforced: "
+                                "pass --llm-prices PRICES.json (see README: a self-hosted model)")
 
 
 def _is_worker(config) -> bool:

@@ -28,7 +28,8 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0   # None: the model has no price, so the cost is unknown (not 0)
+    estimated_calls: int = 0       # calls whose backend reported no usage: their tokens are estimates
 
 
 @dataclass
@@ -100,6 +101,7 @@ class TrialResult:
             ("mldb.score", f"{self.score:.4f}"), ("mldb.reason", self.reason or ""),
             ("mldb.agent", self.agent), ("mldb.model", self.model or ""),
             ("mldb.tokens", str(self.usage.prompt_tokens + self.usage.completion_tokens)),
-            ("mldb.cost_usd", f"{self.usage.cost_usd:.6f}"), ("mldb.steps", str(self.steps)),
+            ("mldb.cost_usd", "unknown" if self.usage.cost_usd is None else f"{self.usage.cost_usd:.6f}"),
+            ("mldb.steps", str(self.steps)),
             (RESULT_PROPERTY, json.dumps(self.to_dict(), sort_keys=True)),
         ]

@@ -183,8 +183,9 @@ class Trial:
         llm = None
         if self.agent.uses_model:
             meter = self.services.meter()
+            prices = self.agent_dir / "llm_prices.json"  # the session's price of the model, for agents' own tracking
             llm = {"openai_base_url": meter.openai_base_url, "anthropic_base_url": meter.anthropic_base_url,
-                   "api_key": self._meter_key}
+                   "api_key": self._meter_key, "prices_file": str(prices) if prices.exists() else None}
         return {
             "schema": 1, "task_id": self.task.id, "trial_id": self.result.trial_id, "prompt": self.prompt,
             "prompt_file": str(self.agent_dir / "prompt.md"), "workspace": str(self.workspace),
@@ -219,7 +220,7 @@ class Trial:
         env = self.base_env(services.task_python().parent)
         env.update(self._asset_env)
         if agent.uses_model:
-            from .meter import resolve_model
+            from .meter import resolve_model, write_agent_prices
             meter = services.meter()
             self._model_name = resolve_model(self.param.model)
             self._meter_key = meter.open_trial(
@@ -228,6 +229,7 @@ class Trial:
             env.update(OPENAI_BASE_URL=meter.openai_base_url, OPENAI_API_BASE=meter.openai_base_url,
                        OPENAI_API_KEY=self._meter_key, ANTHROPIC_BASE_URL=meter.anthropic_base_url,
                        ANTHROPIC_API_KEY=self._meter_key, MLDB_MODEL=self._model_name)
+            env.update(write_agent_prices(self._model_name, self.agent_dir / "llm_prices.json"))
         (self.agent_dir / "prompt.md").write_text(self.prompt, encoding="utf-8")
         ctx.trial_json.write_text(json.dumps(self._trial_json(ctx), indent=2))
         env.update(MLDB_TRIAL_JSON=str(ctx.trial_json), MLDB_WORKSPACE=str(self.workspace))
@@ -272,7 +274,8 @@ class Trial:
         usage = self.services.meter().close_trial(self._meter_key)
         self.result.usage = Usage(calls=usage.calls, prompt_tokens=usage.prompt_tokens,
                                   completion_tokens=usage.completion_tokens, cached_tokens=usage.cached_tokens,
-                                  cost_usd=usage.cost_usd)
+                                  cost_usd=usage.cost_usd if usage.cost_known else None,
+                                  estimated_calls=usage.estimated_calls)
         self.result.steps = usage.calls
         return usage
 

@@ -1,11 +1,14 @@
-"""Prices: litellm's table, plus custom models registered from a JSON or YAML file (or an --llm-config)."""
+"""Prices: litellm's table, plus custom models registered from a JSON or YAML file (or an --llm-config), and
+the copy agents get."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from ..configfile import load_mapping, number
 from ._litellm import litellm
+from .models import resolve_model
 
 _REQUIRED = ("input_cost_per_token", "output_cost_per_token")
 
@@ -74,3 +77,38 @@ def cost_usd(model: str, prompt_tokens: int, completion_tokens: int, cached_toke
     except Exception:
         return None
     return float(cin) + float(cout)
+
+
+def unpriced(models: list[str]) -> list[str]:
+    """The (resolved) model names among `models` that have no price."""
+    return [m for m in map(resolve_model, models) if not has_price(m)]
+
+
+def agent_prices(model: str) -> dict[str, dict]:
+    """The session's price of `model` as litellm entries, under the names agents give it.
+
+    An agent that counts its own cost with litellm (mini-swe-agent, OpenHands) looks the model up
+    under the name it calls: the trial's name, or that name behind the meter's OpenAI-compatible
+    endpoint (``openai/<model>``). Empty when the model has no price.
+    """
+    if not has_price(model):
+        return {}
+    info = litellm().get_model_info(model)
+    entry = {k: v for k, v in info.items()
+             if "cost" in k and isinstance(v, (int, float)) and not isinstance(v, bool)}
+    entry.update(litellm_provider=info.get("litellm_provider") or "openai", mode="chat")
+    names = {model, f"openai/{model}"}
+    return {name: dict(entry) for name in sorted(names)}
+
+
+def write_agent_prices(model: str, path: Path) -> dict[str, str]:
+    """Write `agent_prices(model)` to `path`; the environment that points agents at it.
+
+    ``MLDB_LLM_PRICES`` is ours (any agent may read it); mini-swe-agent registers the file named
+    by ``LITELLM_MODEL_REGISTRY_PATH`` with its litellm. Nothing when the model has no price.
+    """
+    prices = agent_prices(model)
+    if not prices:
+        return {}
+    Path(path).write_text(json.dumps(prices, indent=2, sort_keys=True))
+    return {"MLDB_LLM_PRICES": str(path), "LITELLM_MODEL_REGISTRY_PATH": str(path)}

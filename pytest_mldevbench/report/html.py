@@ -89,7 +89,7 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
 // scatter: cost vs success, one point per task x agent-model
 (function(){const W=440,H=260,L=54,B=40,T=14,R_=30,pts=[];
  for(const task in A.by_task_agent_model)for(const l in A.by_task_agent_model[task]){const s=A.by_task_agent_model[task][l];
-  if(s.success_rate!==null)pts.push({task:task,l:l,x:s.cost_usd/Math.max(1,s.passed+s.failed),y:s.success_rate});}
+  if(s.success_rate!==null&&s.cost_usd!==null)pts.push({task:task,l:l,x:s.cost_usd/Math.max(1,s.passed+s.failed),y:s.success_rate});}
  const xmax=Math.max(0.01,...pts.map(p=>p.x))*1.1,iw=W-L-R_,ih=H-B-T;
  const s=svg('svg',{width:W,height:H,id:'scatter-chart',role:'img'});s.appendChild(svg('title',{},'cost per trial vs success'));
  for(let i=0;i<=4;i++){const y=T+ih*(1-i/4),x=L+iw*i/4;s.appendChild(svg('line',{x1:L,x2:W-R_,y1:y,y2:y,stroke:'#e3e6ee'}));
@@ -112,8 +112,9 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
   det.appendChild(el('summary',{},ok+'/'+(tr.checks||[]).length+' ok'));
   (tr.checks||[]).forEach(c=>det.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.value!=null?' [measured '+(+c.value.toFixed(4))+']':'')+(c.detail?': '+c.detail:''))));
   if(tr.detail)det.appendChild(el('div',{class:'muted'},tr.detail));ck.appendChild(det);row.appendChild(ck);
-  const u=tr.usage||{};row.appendChild(el('td',{class:'num'},String((u.prompt_tokens||0)+(u.completion_tokens||0))));
-  row.appendChild(el('td',{class:'num'},(u.cost_usd||0).toFixed(4)));row.appendChild(el('td',{class:'num'},String(tr.steps||0)));
+  const u=tr.usage||{},est=u.estimated_calls?{class:'num',title:u.estimated_calls+' calls without usage from the backend: estimated with the model\'s tokenizer'}:{class:'num'};
+  row.appendChild(el('td',est,(u.estimated_calls?'~':'')+String((u.prompt_tokens||0)+(u.completion_tokens||0))+(u.estimated_calls?' (estimated)':'')));
+  row.appendChild(el('td',{class:'num'},u.cost_usd===null?'cost unknown':(u.cost_usd||0).toFixed(4)));row.appendChild(el('td',{class:'num'},String(tr.steps||0)));
   row.appendChild(el('td',{class:'num'},((tr.timings||{}).total_s||0).toFixed(1)));
   const a=el('td');const href=D.links[i];if(href){a.appendChild(el('a',{href:href},'folder'));}row.appendChild(a);t.appendChild(row);});})();
 

@@ -60,7 +60,8 @@ class Progress:
                 record = json.loads(value)
                 self.finished.add(report.nodeid)
                 self.counts[record["outcome"]] = self.counts.get(record["outcome"], 0) + 1
-                self.cost += record.get("usage", {}).get("cost_usd", 0.0)
+                cost = record.get("usage", {}).get("cost_usd", 0.0)
+                self.cost = None if cost is None or self.cost is None else self.cost + cost
                 self.tick()
 
     # --- state ---
@@ -71,14 +72,16 @@ class Progress:
         elapsed = self.clock() - self.start
         eta = elapsed / done * (total - done) if done else None
         return {"total": total, "done": done, "running": running, "queued": max(0, total - done - running),
-                **self.counts, "cost_usd": round(self.cost, 6), "elapsed_s": round(elapsed, 1),
+                **self.counts, "cost_usd": None if self.cost is None else round(self.cost, 6),
+                "elapsed_s": round(elapsed, 1),
                 "eta_s": None if eta is None else round(eta, 1)}
 
     def line(self) -> str:
         s = self.snapshot()
         eta = "?" if s["eta_s"] is None else duration(s["eta_s"])
+        cost = "cost unknown" if s["cost_usd"] is None else f"${s['cost_usd']:.4f}"
         return (f"[mldb] {s['done']}/{s['total']} done ({s['passed']} passed, {s['failed']} failed, "
-                f"{s['error']} errors) | {s['running']} running | {s['queued']} queued | ${s['cost_usd']:.4f} | "
+                f"{s['error']} errors) | {s['running']} running | {s['queued']} queued | {cost} | "
                 f"elapsed {duration(s['elapsed_s'])} | ETA {eta}")
 
     def tick(self) -> None:
