@@ -51,6 +51,7 @@ class Task:
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     upstream: Upstream | None = None
     timings: dict[str, dict[str, float]] = field(default_factory=dict)  # measured seconds per profile
+    verdict: dict[str, str] = field(default_factory=dict)  # [verdict]: how grading decides (docs/validity.md)
 
     @property
     def paper(self) -> bool:
@@ -156,7 +157,23 @@ def load_task(root: Path) -> Task:
         editable=None if editable is None else _strings(editable, "files.editable", fail),
         artifacts=_strings(files.get("artifacts", []), "files.artifacts", fail),
         resources=resources, thresholds=thresholds, upstream=_upstream(data, category, fail), timings=timings,
+        verdict=_verdict(data, fail),
     )
+
+
+VERDICT_KEYS = ("observed", "trusted")
+
+
+def _verdict(data: dict, fail) -> dict[str, str]:
+    """`[verdict]`: `observed` (what of the agent's runs at grading, and what is collected from it as data) and
+    `trusted` (what trusted code recomputes or compares it with); rendered into docs/validity.md."""
+    table = _table(data, "verdict", fail)
+    for key, value in table.items():
+        if key not in VERDICT_KEYS:
+            raise fail(f"verdict.{key}", f"is unknown; expected one of {', '.join(VERDICT_KEYS)}")
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"verdict.{key}", "must be a non-empty string")
+    return dict(table)
 
 
 def _upstream(data: dict, category: str, fail) -> Upstream | None:
