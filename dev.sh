@@ -5,24 +5,46 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-python=${MLDB_PYTHON:-$(command -v python3.11 || command -v python3)}
+# Every failure is one line naming what was missing.
+die() { echo "dev.sh: $*" >&2; exit 1; }
+# What pip could not find, from its log: the requirement no index or wheelhouse offered, else its last line.
+pip_missing() {
+  local req
+  req=$(grep -oE "(No matching distribution found for|Could not find a version that satisfies the requirement) [^ ]+" "$1" \
+        | tail -n 1 | awk '{print $NF}')
+  if [ -n "$req" ]; then
+    echo "no installable distribution of '$req' (offline? point PIP_INDEX_URL or PIP_FIND_LINKS at a mirror or wheelhouse that has it)"
+  else
+    grep -v '^\s*$' "$1" | tail -n 1
+  fi
+}
+
+python=${MLDB_PYTHON:-$(command -v python3.11 || command -v python3 || true)}
+[ -n "$python" ] || die "needs Python 3.11 or newer and found none on PATH (install python3.11 or set MLDB_PYTHON=/path/to/python)"
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+  || die "needs Python 3.11 or newer: '$python' is not (install python3.11 or set MLDB_PYTHON=/path/to/python)"
 if ! command -v bwrap >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "dev.sh: installing bubblewrap (the local sandbox)" >&2
-    (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null
+    (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null 2>&1 \
+      || die "the local sandbox needs bubblewrap (command bwrap) and apt-get could not install it (offline?): install the bubblewrap package"
   else
-    echo "dev.sh: the local sandbox needs bubblewrap: install it (e.g. sudo apt-get install bubblewrap)" >&2
-    exit 1
+    die "the local sandbox needs bubblewrap (command bwrap): install it (e.g. sudo apt-get install bubblewrap)"
   fi
 fi
 if [ ! -x .venv/bin/python ]; then
-  "$python" -m venv .venv
+  "$python" -m venv .venv >/dev/null 2>&1 \
+    || { rm -rf .venv; die "'$python' cannot create .venv: its venv module or ensurepip is missing (Debian/Ubuntu: apt-get install python3-venv)"; }
 fi
 stamp=.venv/.mldb-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "dev.sh: installing the harness into .venv" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[ray]' 2>&1 | grep -v '^WARNING: Location' >&2 || true
-  .venv/bin/python -c "import pytest_mldevbench.plugin" && touch "$stamp"
+  log=.venv/pip-install.log
+  .venv/bin/python -m pip install --disable-pip-version-check -e '.[ray]' >"$log" 2>&1 \
+    || die "could not install the harness into .venv: $(pip_missing "$log"); log: $log"
+  .venv/bin/python -c "import pytest_mldevbench.plugin" >>"$log" 2>&1 \
+    || die "the harness does not import after installing it into .venv; log: $log"
+  touch "$stamp"
 fi
 command=${1:-}
 shift || true

@@ -2,15 +2,22 @@
 
     MLDB_TASK_PYTHON=<task env python> python benchmarks/assets_bench.py [--cache-dir DIR] [--fresh]
         [--only NAME ...]
+    python benchmarks/assets_bench.py --jobs 1 16 [--only NAME ...] [--scratch DIR]
 
 --fresh generates into a new temporary cache (measures generation); otherwise the recorded generation
 times of the cached assets are printed. --only limits it to some assets (the throughput part needs
 cifar-10 and hf-bert-base-uncased, added if missing).
+
+--jobs N ...: the smoke assets generated from scratch, once per N, each into its own new cache under
+--scratch (deleted afterwards), as a run prepares them before its first trial (assets/prepare.py, N side by
+side; 1 is one after another); prints each wall time, the sum of the generation times and the speed-up
+over the first N given. The task environment is the cached one (built first if missing) or MLDB_TASK_PYTHON.
 """
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import json
 import tempfile
 import time
 import urllib.request
@@ -19,13 +26,55 @@ from pathlib import Path
 from pytest_mldevbench.assets import AssetService, manifest
 
 
+def compare_jobs(jobs: list[int], names: list[str], scratch: Path | None) -> None:
+    import shutil
+
+    from pytest_mldevbench.assets.prepare import TerminalLine, closure, prepare
+    from pytest_mldevbench.assets.service import _default_task_python
+    from pytest_mldevbench.assets.store import Store
+    python = _default_task_python()
+    walls, seconds = [], {}
+    for n in jobs:
+        cache = Path(tempfile.mkdtemp(prefix=f"mldb-assets-j{n}-", dir=scratch))
+        try:
+            start = time.monotonic()
+            status = prepare(Store(cache, "smoke", python), names, jobs=n, show=TerminalLine())
+            wall = time.monotonic() - start
+            failed = {k: v for k, v in status.items() if not v.startswith(("ok", "present"))}
+            metas = [json.loads(p.read_text()) for p in (cache / "smoke").glob("*/*/meta.json")]
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+        walls.append(wall)
+        seconds = seconds or {m["asset"]: m["generation_s"] for m in metas}
+        print(f"jobs {n:3d}: {len(status)} assets in {wall:7.1f} s wall (generation times add up to "
+              f"{sum(m['generation_s'] for m in metas):.1f} s)" + (f"; not ok: {failed}" if failed else ""))
+    for n, wall in zip(jobs[1:], walls[1:]):
+        print(f"jobs {n} vs {jobs[0]}: {walls[0] / wall:.2f}x faster")
+    # what side by side can give at best: the longest chain of an asset and its sources, or the total / cores
+    chain: dict[str, float] = {}
+    for a in closure(names, "smoke"):
+        chain[a.name] = seconds.get(a.name, 0.0) + max((chain[d] for d in a.deps), default=0.0)
+    total, (head, longest) = sum(seconds.values()), max(chain.items(), key=lambda kv: kv[1])
+    top = sorted(seconds.items(), key=lambda kv: -kv[1])[:5]
+    print(f"\nwith jobs {jobs[0]}, the longest: {', '.join(f'{k} {v:.1f}s' for k, v in top)}")
+    print(f"longest chain: {head} and its sources, {longest:.1f} s of {total:.1f} s in all")
+    for cores in (2, 4, 8, 16):
+        best = max(longest, total / cores)
+        print(f"  at best on {cores:2d} cores: {best:6.1f} s = {total / best:.1f}x one after another")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache-dir", type=Path, default=None)
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only", nargs="*", default=None, help="asset names (default: all)")
+    ap.add_argument("--jobs", type=int, nargs="+", default=None, help="compare preparing with N jobs (see above)")
+    ap.add_argument("--scratch", type=Path, default=None, help="--jobs: where the fresh caches go (default: TMPDIR)")
     args = ap.parse_args()
+    if args.jobs:
+        compare_jobs(args.jobs, args.only or [a.name for a in manifest.order() if a.kind != "missing"], args.scratch)
+        return
     cache = Path(tempfile.mkdtemp(prefix="mldb-assets-")) if args.fresh else args.cache_dir
     names = [a.name for a in manifest.order()] if args.only is None else \
         list(dict.fromkeys([*args.only, "cifar-10", "hf-bert-base-uncased"]))

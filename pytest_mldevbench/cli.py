@@ -1,12 +1,19 @@
-"""The `mldevbench` command: build the task environment, print a report, manage assets."""
+"""The `mldevbench` command: build the task environment, print, compare and plan reports, manage assets, parity table."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import taskenv
 from .errors import MldbError
+
+USAGE = 4  # bad input to `plan` (as pytest's usage errors)
+
+
+class BadInput(MldbError):
+    """A usage error of a subcommand: one line, exit status USAGE."""
 
 
 def _env_build(args) -> int:
@@ -19,14 +26,18 @@ def _env_build(args) -> int:
     unknown = [n for n in names if n not in agents]
     if unknown:
         raise MldbError(f"unknown agent(s) {', '.join(unknown)}; known: {', '.join(sorted(agents))}")
+    given = os.environ.get("MLDB_TASK_PYTHON")  # an existing environment: nothing to build for the tasks
     with ThreadPoolExecutor(max_workers=1 + len(names)) as pool:
-        task_env = pool.submit(taskenv.ensure, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        task_env = None if given else pool.submit(taskenv.ensure, progress=lambda msg: print(msg, file=sys.stderr,
+                                                                                              flush=True))
         builds = {n: pool.submit(agents[n].setup) for n in names if agents[n].setup is not None}
-        venv = task_env.result()
+        python = given or taskenv.python_of(task_env.result())
         for name, build in builds.items():
             build.result()
             print(f"agent environment ready: {name}", file=sys.stderr)
-    print(taskenv.python_of(venv))
+    if given:
+        print(f"task environment: {given} (MLDB_TASK_PYTHON; not built)", file=sys.stderr)
+    print(python)
     return 0
 
 
@@ -53,12 +64,63 @@ def _report(args) -> int:
 def _compare(args) -> int:
     from .report import compare, json_report
     base, new = json_report.load(Path(args.base)), json_report.load(Path(args.new))
-    comparisons = compare.compare(base, new, alpha=args.alpha, min_drop=args.min_drop)
-    print(compare.render_markdown(comparisons) if args.markdown else compare.render_text(comparisons))
-    note = compare.unpaired_note(base, new)
-    if note:
-        print(("\n_" + note + "_") if args.markdown else note)
+    try:
+        comparisons = compare.compare(base, new, alpha=args.alpha, min_drop=args.min_drop)
+        note = compare.unpaired_note(base, new)
+    except (KeyError, TypeError, AttributeError) as exc:  # a report of the right schema but not its shape
+        raise ValueError(f"a report is malformed: {type(exc).__name__}: {exc}") from None
+    if args.json:
+        import json
+        print(json.dumps(compare.to_json(comparisons, note), indent=2))
+    else:
+        print(compare.render_markdown(comparisons) if args.markdown else compare.render_text(comparisons))
+        if note:
+            print(("\n_" + note + "_") if args.markdown else note)
     return 1 if args.fail_if_worse and not compare.gate(comparisons) else 0
+
+
+def _parity(args) -> int:
+    """Render docs/parity.md from the cases' [upstream] tables, or check that a file is up to date."""
+    from . import parity
+    tasks = parity.load_cases(Path(args.cases))
+    if not tasks:
+        raise MldbError(f"no cases under {args.cases} (expected <category>/<task_id>/task.toml)")
+    if args.check:
+        if parity.check(tasks, Path(args.check)):
+            return 0
+        print(f"mldevbench: {args.check} is out of date; run `{parity.COMMAND}`", file=sys.stderr)
+        return 1
+    text = parity.render(tasks)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def _fraction(name: str, value: float, closed: bool = False) -> float:
+    if not (0 < value <= 1 if closed else 0 < value < 1):
+        raise BadInput(f"{name} must be a fraction in (0, 1{']' if closed else ')'}, e.g. 0.1 for 10 points; "
+                       f"got {value:g}")
+    return value
+
+
+def _plan(args) -> int:
+    from .report import json_report, plan
+    drop = _fraction("--drop", args.drop, closed=True)
+    alpha, target = _fraction("--alpha", args.alpha), _fraction("--power", args.power)
+    try:
+        base = json_report.load(Path(args.base))
+        plans = plan.plan(base, drop, alpha, target)
+    except OSError as exc:
+        raise BadInput(f"cannot read {args.base}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadInput(f"{args.base} is not a usable report: {type(exc).__name__}: {exc}") from None
+    if not plans:
+        raise BadInput(f"{args.base} has no graded trial to plan from")
+    print(plan.render(plans))
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -82,7 +144,22 @@ def parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--alpha", type=float, default=0.05, help="significance level of the gate (default 0.05)")
     cmp_.add_argument("--min-drop", type=float, default=0.0,
                       help="only fail when the mean success drops by more than this fraction (default 0)")
+    cmp_.add_argument("--json", action="store_true",
+                      help="print the comparison as JSON (p-values, verdicts, minimum detectable drops)")
     cmp_.set_defaults(func=_compare)
+    par = sub.add_parser("parity", help="the parity table with the original benchmark (docs/parity.md)")
+    par.add_argument("--cases", default="cases", help="the cases folder (default: ./cases)")
+    dest = par.add_mutually_exclusive_group()
+    dest.add_argument("--out", metavar="FILE", help="write the markdown to FILE (default: print it)")
+    dest.add_argument("--check", metavar="FILE", help="exit 1 unless FILE is what would be written")
+    par.set_defaults(func=_parity)
+    pln = sub.add_parser("plan", help="runs per task the gate needs to detect a drop, with expected cost and time")
+    pln.add_argument("base", help="the baseline report")
+    pln.add_argument("--drop", type=float, required=True, metavar="D",
+                     help="the drop in mean success to detect, as a fraction (0.1 = 10 points)")
+    pln.add_argument("--alpha", type=float, default=0.05, help="significance level of the gate (default 0.05)")
+    pln.add_argument("--power", type=float, default=0.8, help="probability of detecting the drop (default 0.8)")
+    pln.set_defaults(func=_plan)
     try:
         from .assets.commands import add_subcommands
     except ImportError:
@@ -96,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except BadInput as exc:
+        print(f"mldevbench {args.command}: {exc}", file=sys.stderr)
+        return USAGE
     except (MldbError, ValueError, OSError) as exc:
         print(f"mldevbench: {exc}", file=sys.stderr)
         return 1

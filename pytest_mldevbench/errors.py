@@ -22,3 +22,9 @@ class GradingStopped(pytest.fail.Exception):
     """--mldb-fail-fast: a check already failed, so the rest of the grading (graded runs) is skipped.
 
     An outcome exception like pytest.fail's, so a validator's `except Exception` cannot swallow it."""
+
+
+class GradingTimeout(pytest.fail.Exception):
+    """The trial's grading ran past its task's `grading_timeout_s`: the trial fails (reason grading_timeout).
+
+    An outcome exception like GradingStopped, so a validator's `except Exception` cannot swallow it."""

@@ -1,23 +1,23 @@
 """The pytest plugin: options, parametrisation of the `trial` fixture, recording and reporting hooks.
 
-Thin on purpose: the trial flow lives in trial.py, grading in grading.py, reports in report/.
+Thin on purpose: the trial flow lives in trial.py (`Trial.run`, `Trial.record`), grading in grading/, reports in
+report/. The hooks only adapt pytest's phases to those two calls.
 """
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from . import executors, hooks, options
+from . import executors, hooks, options, rounds, runconfig, schedule, watchdog
 from .agents import registry
-from .errors import GradingStopped, InfrastructureError, MldbError, TaskError
-from .report import json_report, table
+from .errors import InfrastructureError, MldbError, TaskError
+from .report import config_warnings, json_report, table
 from .results import ERROR, FAILED, PASSED, RESULT_PROPERTY, TrialResult
 from .services import Services, git_sha
 from .tasks import CATEGORIES, load_task
-from .trial import LIMIT_STATUSES, Trial, TrialParam, dir_name, infrastructure
+from .trial import Trial, TrialParam, dir_name
 
 CFG = pytest.StashKey[options.RunConfig]()
 SERVICES = pytest.StashKey[Services]()
@@ -27,6 +27,7 @@ REPLAYED = pytest.StashKey[TrialResult]()
 COLLECTOR = pytest.StashKey["Collector"]()
 EXECUTOR = pytest.StashKey["executors.LocalExecutor"]()
 REMOTE = pytest.StashKey[bool]()
+RECORDED = pytest.StashKey[bool]()  # the trial's record is in the item's user_properties
 
 
 class TrialFailed(pytest.fail.Exception):
@@ -44,6 +45,16 @@ def pytest_addoption(parser):
     options.add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_hold_warnings(config):
+    config_warnings.hold(config)  # under xdist: other plugins' configure-time warnings go to the summary, once
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    runconfig.apply(early_config, parser, args)  # --mldb-config: the file's options before the command line's
+
+
 def pytest_configure(config):
     for cat in CATEGORIES:
         config.addinivalue_line("markers", f"{cat}: ML-Dev-Bench tasks of category {cat}")
@@ -54,18 +65,45 @@ def pytest_configure(config):
     except (ValueError, TypeError, ImportError) as exc:
         raise pytest.UsageError(f"cannot load agents: {exc}") from None
     cfg = options.parse(config, agents)
+    if cfg.llm_config is not None:
+        cfg.llm_config.register()  # --llm-config: aliases, endpoints and prices for this process's meter
     if any(agents[a].uses_model for a in cfg.agents) and not _is_worker(config):
         _check_models(cfg)
+        _check_prices(cfg)
     config.stash[CFG] = cfg
     config.stash[SERVICES] = Services(cfg, agents)
     config.stash[RESULTS] = {}
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "mldevbench-collector")
-    config.stash[EXECUTOR] = executors.create(cfg, config.rootpath, executors.plugin_args(config.invocation_params.args),
-                                              finished=lambda path: _finished(path, cfg))
+    config.pluginmanager.register(schedule.Ordering(config, cfg.profile, cfg.out_dir), "mldevbench-schedule")
+    if not _is_worker(config) and cfg.executor == "local":
+        _prepare_assets_ahead(config, config.stash[SERVICES])
+    config.stash[EXECUTOR] = executors.create(cfg, config.rootpath, executors.plugin_args(config.invocation_params.args)
+                                              + watchdog.nested_args(config), finished=lambda path: _finished(path, cfg))
+    _watchdog_configure(config, cfg)
     if not _is_worker(config):
         _reports_configure(config, cfg)
+    ledger = rounds.configure(config, cfg.out_dir, cfg.runs, _is_worker(config), cfg.executor)
+    if ledger is not None:
+        config.stash[SEQUENTIAL] = ledger
+
+
+def _watchdog_configure(config, cfg: options.RunConfig) -> None:
+    """Every trial item gets a timeout from its task's limits (watchdog.py); off with -p no:timeout."""
+    if watchdog.enabled(config):
+        config.pluginmanager.register(watchdog.Watchdog(cfg, services=lambda: config.stash[SERVICES],
+                                                        trial_of=lambda item: item.stash.get(TRIAL, None)),
+                                      "mldevbench-watchdog")
+
+
+def _prepare_assets_ahead(config, services: Services) -> None:
+    """Controller: build or fetch the collected trials' assets in parallel before the first trial starts."""
+    from .assets.prepare import AssetPreparation
+    from .taskenv import cache_root
+    preparation = AssetPreparation(config, services.cfg.profile, cache_root() / "assets",
+                                   task_python=lambda: str(services.task_python()))
+    config.pluginmanager.register(preparation, "mldevbench-assets")
 
 
 def _check_models(cfg: options.RunConfig) -> None:
@@ -80,12 +118,27 @@ def _check_models(cfg: options.RunConfig) -> None:
             raise pytest.UsageError(str(exc)) from None
 
 
+def _check_prices(cfg: options.RunConfig) -> None:
+    """The --llm-prices file loads, and --max-cost has a price for every model: usage errors before any trial
+    (an unpriced model's cost is unknown, so a cost budget could not be enforced)."""
+    from .meter import load_prices, unpriced
+    try:
+        if cfg.llm_prices:
+            load_prices(cfg.llm_prices)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--llm-prices: {exc}") from None
+    missing = unpriced(cfg.models) if cfg.max_cost is not None else []
+    if missing:
+        raise pytest.UsageError(f"model {missing[0]} has no price, so --max-cost cannot be enforced: "
+                                "pass --llm-prices PRICES.json (see README: a self-hosted model)")
+
+
 def _is_worker(config) -> bool:
     return hasattr(config, "workerinput")
 
 
 def pytest_generate_tests(metafunc):
-    if "trial" not in metafunc.fixturenames:
+    if "grading" not in metafunc.fixturenames:
         return
     path = Path(metafunc.definition.path)
     try:
@@ -104,12 +157,13 @@ def pytest_generate_tests(metafunc):
             for run in range(1, cfg.runs + 1):
                 p = TrialParam(agent, model, run)
                 params.append(pytest.param(p, id=p.id, marks=marks))
-    metafunc.parametrize("trial", params, indirect=True)
+    metafunc.parametrize("grading", params, indirect=True)
 
 
 @pytest.fixture
-def trial(request):
-    """Prepared, acted, stopped and snapshotted trial; the test body grades it."""
+def grading(request):
+    """The GradingContext of this item's trial. The trial itself (prepare → act → stop → snapshot → grade →
+    record) runs in `pytest_pyfunc_call`, which calls the test body (the validator) as its grade phase."""
     config = request.config
     services = config.stash[SERVICES]
     task = load_task(Path(request.node.path).parent)
@@ -125,16 +179,14 @@ def trial(request):
         return _remote_trial(request, task, param)
     t = Trial(services, task, param, request.node.nodeid,
               prepare_step=getattr(request.module, "prepare_workspace", None))
-    t._t_start = time.monotonic()
     request.node.stash[TRIAL] = t
-    try:
-        t.execute()
-    except Exception as exc:  # noqa: BLE001 - any harness failure here is infrastructure
-        raise infrastructure(exc) from exc
-    t._t_graded = time.monotonic()
-    if task.editable is not None:
-        t.check_edited()
-    return t
+    return t.grading
+
+
+@pytest.fixture
+def trial(grading):
+    """The name validators used before the grading vocabulary (issue 20); migrated ones take `grading`."""
+    return grading
 
 
 def _remote_trial(request, task, param: TrialParam) -> TrialResult:
@@ -143,9 +195,7 @@ def _remote_trial(request, task, param: TrialParam) -> TrialResult:
     try:
         record = item.config.stash[EXECUTOR].result(item)
     except InfrastructureError:  # lost node(s) past the retry limit: recorded as an error by makereport
-        t = Trial(item.config.stash[SERVICES], task, param, item.nodeid)
-        t._t_start = time.monotonic()
-        item.stash[TRIAL] = t
+        item.stash[TRIAL] = Trial(item.config.stash[SERVICES], task, param, item.nodeid)
         raise
     item.stash[REPLAYED] = record
     item.stash[REMOTE] = True
@@ -203,64 +253,33 @@ def _finished(path: Path, cfg: options.RunConfig) -> TrialResult | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
-    if REPLAYED in pyfuncitem.stash:
-        return True  # resumed: the recorded result stands, the body is not run again
-    return None
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    try:
-        result = yield
-    except GradingStopped as stopped:
-        t = item.stash[TRIAL]
-        t.grading_stopped = stopped.msg
-        raise TrialFailed(f"{_failure_message(t.checks, t.result.agent_status)}\n  ({stopped.msg})") from None
-    replayed = item.stash.get(REPLAYED, None)
+    """Run the item's trial with the test body as its validator; a replayed record (resume, Ray) stands."""
+    replayed = pyfuncitem.stash.get(REPLAYED, None)
     if replayed is not None:
-        if replayed.outcome == FAILED and item.stash.get(REMOTE, False):
-            raise TrialFailed(_failure_message(replayed.checks, replayed.agent_status) or replayed.detail)
         if replayed.outcome == FAILED:
-            raise TrialFailed(f"[resumed] {replayed.reason}: {replayed.detail}")
-        return result
-    t = item.stash.get(TRIAL, None)
-    if t is not None:
-        message = _failure_message(t.checks, t.result.agent_status)
-        if message:
-            raise TrialFailed(message)
-    return result
-
-
-def _failure_message(checks, agent_status) -> str:
-    failed = [c for c in checks if not c.ok]
-    limit = agent_status in LIMIT_STATUSES
-    if not (failed or not checks or limit):
-        return ""
-    lines = [f"{c.name}: {c.detail}" for c in failed] or ["no checks recorded"]
-    if limit:
-        lines.insert(0, f"the agent was stopped by the harness ({agent_status} limit)")
-    return (f"{len(failed)}/{len(checks)} checks failed (agent status: {agent_status})\n  " + "\n  ".join(lines))
+            remote = pyfuncitem.stash.get(REMOTE, False)
+            raise TrialFailed(("" if remote else "[resumed] ") + replayed.failure_message())
+        return True
+    t = pyfuncitem.stash.get(TRIAL, None)
+    if t is None:
+        return None
+    kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    record = t.run(lambda _grading: pyfuncitem.obj(**kwargs))
+    if record.outcome == ERROR:
+        raise InfrastructureError(record.detail)
+    if record.outcome == FAILED:
+        raise TrialFailed(record.failure_message())
+    return True
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     t = item.stash.get(TRIAL, None)
-    if t is not None and t.result.finished_at == "" and (call.when == "call" or call.excinfo is not None):
-        t.result.timings["grade_s"] = round(time.monotonic() - getattr(t, "_t_graded", time.monotonic()), 3)
-        t.result.timings["total_s"] = round(time.monotonic() - t._t_start, 3)
-        error = failure = None
-        if call.excinfo is not None:
-            exc = call.excinfo.value
-            if call.when != "call" or isinstance(exc, InfrastructureError):
-                error = str(exc) or type(exc).__name__
-            elif not isinstance(exc, TrialFailed):
-                failure = f"grading raised {type(exc).__name__}: {exc}"[:2000]
-        try:
-            record = t.finish(passed=call.excinfo is None, error=error, failure=failure)
-        except OSError as exc:  # e.g. a full disk: say so, keep the run going
-            record = t.result
-            record.outcome, record.detail = ERROR, f"could not record the result: {exc}"
-        item.user_properties.extend(record.properties())
+    if t is not None and not t.recorded and call.excinfo is not None:
+        t.record(error=str(call.excinfo.value) or type(call.excinfo.value).__name__)  # failed before the trial ran
+    if t is not None and t.recorded and not item.stash.get(RECORDED, False):
+        item.stash[RECORDED] = True
+        item.user_properties.extend(t.result.properties())
     return (yield)
 
 
@@ -291,14 +310,14 @@ def pytest_sessionfinish(session, exitstatus):
     cfg = config.stash[CFG]
     report = json_report.build(trials, _metadata(config, cfg))
     config.stash[RESULTS]["report"] = report
+    if BASELINE in config.stash:
+        _baseline_gate(session, report)  # before writing: the report carries the gate's verdict
     try:
         json_report.write(report, cfg.out_dir / "report.json")
         if cfg.json_path is not None:
             json_report.write(report, cfg.json_path)
     except OSError as exc:
         config.stash[RESULTS]["write_error"] = f"could not write the JSON report: {exc}"
-    if BASELINE in config.stash:
-        _baseline_gate(session, report)
 
 
 def _metadata(config, cfg: options.RunConfig) -> dict:
@@ -313,6 +332,7 @@ def _metadata(config, cfg: options.RunConfig) -> dict:
         "limits": {"agent_timeout_s": cfg.agent_timeout, "max_steps": cfg.max_steps,
                    "max_cost_usd": cfg.max_cost, "max_tokens": cfg.max_tokens},
         "out_dir": str(cfg.out_dir),
+        "config": runconfig.resolved(config, cfg),  # the run's settings in --mldb-config's shape
     }
 
 
@@ -336,6 +356,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 BASELINE = pytest.StashKey[dict]()
+SEQUENTIAL = pytest.StashKey[rounds.Ledger]()
 
 
 def _reports_configure(config, cfg: options.RunConfig) -> None:
@@ -352,25 +373,31 @@ def _reports_configure(config, cfg: options.RunConfig) -> None:
 
 
 def _baseline_gate(session, report: dict) -> None:
-    """The session's exit status becomes the gate's verdict: 0 unless significantly worse (or errors)."""
+    """The session's exit status becomes the gate's verdict: 0 unless significantly worse (or errors).
+    The verdict also goes into the report (`gate`); with --mldb-sequential it is the sequential one."""
     from .report import compare
     if session.exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return  # interrupted, usage or internal error: that status stands
-    results = session.config.stash[RESULTS]
-    try:
-        comparisons = compare.compare(session.config.stash[BASELINE], report)
-    except ValueError as exc:
-        results["gate"] = f"gate FAILED: {exc}"
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        return
-    text = compare.render_text(comparisons)
-    note = compare.unpaired_note(session.config.stash[BASELINE], report)
-    text += f"\n{note}" if note else ""
-    ok = compare.gate(comparisons) and not report["errors"]
+    results, stash = session.config.stash[RESULTS], session.config.stash
+    if SEQUENTIAL in stash:
+        text, ok, report["gate"] = rounds.verdict(stash[BASELINE], stash[SEQUENTIAL], stash[CFG].runs)
+    else:
+        try:
+            comparisons = compare.compare(stash[BASELINE], report)
+        except ValueError as exc:
+            results["gate"] = f"gate FAILED: {exc}"
+            report["gate"] = {"schema": compare.SCHEMA, "gate": "fail", "error": str(exc)}
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            return
+        text = compare.render_text(comparisons)
+        note = compare.unpaired_note(stash[BASELINE], report)
+        text += f"\n{note}" if note else ""
+        ok, report["gate"] = compare.gate(comparisons), compare.to_json(comparisons, note)
     if report["errors"]:
         text += f"\ngate: FAIL ({len(report['errors'])} infrastructure errors: the measurement is incomplete)"
+        ok, report["gate"]["gate"] = False, "fail"
     results["gate"] = text
     session.exitstatus = pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
 
 
-__all__ = ["trial", "MldbError"]
+__all__ = ["grading", "trial", "MldbError"]

@@ -11,6 +11,7 @@ PASSED, FAILED, ERROR = "passed", "failed", "error"
 WRONG_RESULT, AGENT_CRASH, TIMEOUT, BUDGET = "wrong_result", "agent_crash", "timeout", "budget"
 OOM = "oom"  # the agent was killed for exceeding the task's memory limit
 DISK_LIMIT = "disk_limit"  # the agent filled its disk quota (sandbox/disk.py)
+GRADING_TIMEOUT = "grading_timeout"  # grading ran past the task's grading_timeout_s (e.g. a far too slow model)
 RESULT_PROPERTY = "mldb.result"
 
 
@@ -28,7 +29,8 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0   # None: the model has no price, so the cost is unknown (not 0)
+    estimated_calls: int = 0       # calls whose backend reported no usage: their tokens are estimates
 
 
 @dataclass
@@ -49,6 +51,7 @@ class TrialResult:
     reason: str | None = None
     detail: str = ""
     checks: list[Check] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # observations shown with the result, deciding nothing
     usage: Usage = field(default_factory=Usage)
     steps: int = 0
     agent_exit_code: int | None = None
@@ -62,6 +65,7 @@ class TrialResult:
     started_at: str = ""
     finished_at: str = ""
     versions: dict[str, str] = field(default_factory=dict)
+    paper_comparable: bool = False         # a paper task whose [upstream] says comparable (docs/parity.md)
 
     @property
     def agent_model(self) -> str:
@@ -77,6 +81,16 @@ class TrialResult:
         data["usage"] = Usage(**data.get("usage", {}))
         return cls(**data)
 
+    def failure_message(self) -> str:
+        """What the terminal says about a trial that did not pass, built from this record only (so it always
+        agrees with result.json): the reason and detail, then the checks."""
+        failed = [c for c in self.checks if not c.ok]
+        lines = [f"{self.reason}: {self.detail}",
+                 f"checks: {len(self.checks) - len(failed)} passed, {len(failed)} failed"
+                 + (f" (agent status: {self.agent_status})" if self.agent_status else "")]
+        lines += [f"{c.name}: {c.detail}" for c in failed]
+        return "\n  ".join(lines)
+
     def write(self, path: Path) -> None:
         """Write result.json atomically (a crash never leaves half a record)."""
         tmp = path.with_suffix(".json.tmp")
@@ -90,6 +104,7 @@ class TrialResult:
             ("mldb.score", f"{self.score:.4f}"), ("mldb.reason", self.reason or ""),
             ("mldb.agent", self.agent), ("mldb.model", self.model or ""),
             ("mldb.tokens", str(self.usage.prompt_tokens + self.usage.completion_tokens)),
-            ("mldb.cost_usd", f"{self.usage.cost_usd:.6f}"), ("mldb.steps", str(self.steps)),
+            ("mldb.cost_usd", "unknown" if self.usage.cost_usd is None else f"{self.usage.cost_usd:.6f}"),
+            ("mldb.steps", str(self.steps)),
             (RESULT_PROPERTY, json.dumps(self.to_dict(), sort_keys=True)),
         ]

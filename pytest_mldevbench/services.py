@@ -76,7 +76,7 @@ class Services:
                              capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
             raise InfrastructureError(f"task environment python does not run: {py}")
-        return [Path(p) for p in json.loads(out.stdout)] + [py.parent]
+        return [Path(p) for p in json.loads(out.stdout)] + [py.parent] + taskenv.sandbox_ro_paths()
 
     def harness_paths(self) -> list[Path]:
         return [Path(sys.prefix), Path(sys.base_prefix)]
@@ -134,18 +134,29 @@ class Services:
                 Path(__file__).resolve().parent]
 
     def stop(self) -> None:
-        for part, end in ((self._meter, "stop"), (self._assets, "stop"), (self._sandbox, "close"),
-                          (self._disks, "close")):
+        """Stop the meter and mirror, close the sandbox and the trial disks; the next trial that needs one
+        starts it afresh (even if stopping hangs)."""
+        parts = ((self._meter, "stop"), (self._assets, "stop"), (self._sandbox, "close"), (self._disks, "close"))
+        self._meter = self._assets = self._sandbox = self._disks = None
+        for part, end in parts:
             if part is not None:
                 try:
                     getattr(part, end)()
                 except Exception:  # noqa: BLE001 - shutting down; nothing to report to
                     pass
-        self._meter = self._assets = self._sandbox = self._disks = None
 
 
 def git_sha() -> str:
+    """The commit of the harness's own checkout; "" when the package is not the top of a git checkout (an
+    installed copy, or a copy inside some other repository, whose commit says nothing about this code:
+    the report's versions.pytest_mldevbench names the installed version then)."""
     if shutil.which("git") is None:
         return ""
-    res = subprocess.run(["git", "-C", str(taskenv.REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
-    return res.stdout.strip()
+    res = subprocess.run(["git", "-C", str(taskenv.REPO_ROOT), "rev-parse", "--show-toplevel", "HEAD"],
+                         capture_output=True, text=True)
+    lines = res.stdout.split("\n")
+    if res.returncode != 0 or len(lines) < 2 or not lines[0]:
+        return ""
+    if Path(lines[0]).resolve() != taskenv.REPO_ROOT.resolve():
+        return ""
+    return lines[1].strip()

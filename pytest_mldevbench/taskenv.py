@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,8 @@ from .errors import InfrastructureError
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 REQUIREMENTS = REPO_ROOT / "images" / "runtime" / "requirements.txt"
-SITE_FILES = PACKAGE_DIR / "taskenv_site"  # copied verbatim into the venv's site-packages
+SITE_FILES = PACKAGE_DIR / "taskenv_site"  # copied into the venv's site-packages; on PYTHONPATH for a given one
+PATH_ONLY = ("sitecustomize.py",)  # never copied into a venv: it would shadow the base interpreter's own
 
 
 def cache_root() -> Path:
@@ -68,6 +70,18 @@ def task_bin() -> Path:
     return task_python().parent
 
 
+def sandbox_env() -> dict[str, str]:
+    """Variables the sandbox needs for the task environment. An interpreter the harness did not build
+    (MLDB_TASK_PYTHON) gets taskenv_site/ first on PYTHONPATH (its sitecustomize.py installs the torchvision
+    mirror redirection) instead of files written into its site-packages."""
+    return {"PYTHONPATH": str(SITE_FILES)} if os.environ.get("MLDB_TASK_PYTHON") else {}
+
+
+def sandbox_ro_paths() -> list[Path]:
+    """What `sandbox_env` points at, to be readable (read-only) in the sandbox."""
+    return [SITE_FILES] if os.environ.get("MLDB_TASK_PYTHON") else []
+
+
 def ensure(progress=print) -> Path:
     """Return the cached venv, building it first if needed (safe across processes: file lock)."""
     venv = env_dir()
@@ -93,6 +107,8 @@ def _sync_site(venv: Path) -> None:
     site = Path(subprocess.run([str(python_of(venv)), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
     for path in _site_files():
+        if path.name in PATH_ONLY:
+            continue
         target = site / path.relative_to(SITE_FILES)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
@@ -109,13 +125,28 @@ def _build(venv: Path, progress) -> None:
         for argv in ([base_python(), "-m", "venv", str(tmp)],
                      [str(python_of(tmp)), "-m", "pip", "install", "--no-input", "-r", str(REQUIREMENTS)]):
             if subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
-                raise InfrastructureError(f"building the task environment failed; see {log}")
+                raise InfrastructureError(f"building the task environment failed: {build_failure(log)}; log: {log}")
     # Built under a temporary name so a half-built env is never used; the rename is atomic.
     shutil.rmtree(venv, ignore_errors=True)
     tmp.rename(venv)
     _fix_paths(tmp, venv)
     (venv / ".complete").write_text(f"built in {time.monotonic() - start:.0f}s\n")
     progress(f"mldevbench: task environment ready in {time.monotonic() - start:.0f}s: {venv}")
+
+
+def build_failure(log: Path) -> str:
+    """What a failed venv/pip build needed, from its log: the requirement no index or wheelhouse offered
+    (offline, pip says only that), a missing venv module, or the log's last line."""
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    missing = re.findall(r"(?:No matching distribution found for|Could not find a version that satisfies the "
+                         r"requirement) (\S+)", text)
+    if missing:
+        return (f"no installable distribution of {missing[-1]!r} (offline? point PIP_INDEX_URL or PIP_FIND_LINKS "
+                "at a mirror or wheelhouse that has it)")
+    if "ensurepip is not available" in text or "No module named venv" in text:
+        return f"{base_python()} cannot create virtual environments (Debian/Ubuntu: apt-get install python3-venv)"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else "no output"
 
 
 def _fix_paths(old: Path, new: Path) -> None:

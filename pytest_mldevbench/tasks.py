@@ -10,9 +10,13 @@ from .errors import TaskError
 
 PROFILES = ("smoke", "full")
 CATEGORIES = ("dataset", "training", "debugging", "api_integration", "implementation", "performance", "extras")
+EXTRAS = "extras"  # tasks outside the paper's 30 (and variants of paper tasks)
 RESOURCE_DEFAULTS: dict[str, int | float] = {
     "cpus": 2, "memory_gb": 4, "gpus": 0, "agent_timeout_s": 3600, "grading_timeout_s": 600,
 }
+
+# [timings.<profile>]: measured seconds, read by schedule.py to start the longest trials first
+TIMINGS = ("oracle_s",)
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,15 @@ class Resources:
     gpus: int
     agent_timeout_s: float
     grading_timeout_s: float
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """`[upstream]`: the original benchmark's case this task re-implements, and how far it can be compared."""
+    task: str                        # the original's case path under ml_dev_bench/cases/
+    comparable: bool                 # asks what the original asks: its results may stand beside the paper's
+    deviations: tuple[str, ...] = ()  # "<reason class>: <what differs>"
+    measure: tuple[str, ...] = ()    # full-profile figures still to be measured on a GPU: "<what>: <command>"
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,19 @@ class Task:
     artifacts: tuple[str, ...] = ()
     resources: dict[str, Resources] = field(default_factory=dict)
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    upstream: Upstream | None = None
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # measured seconds per profile
+    verdict: dict[str, str] = field(default_factory=dict)  # [verdict]: how grading decides (docs/validity.md)
+
+    @property
+    def paper(self) -> bool:
+        """One of the paper's 30 tasks (every category but extras)."""
+        return self.category != EXTRAS
+
+    @property
+    def paper_comparable(self) -> bool:
+        """A paper task whose results may stand beside the paper's (its `[upstream]` says comparable)."""
+        return self.paper and self.upstream is not None and self.upstream.comparable
 
     @property
     def workspace(self) -> Path:
@@ -62,6 +88,12 @@ class Task:
             raise TaskError(f"{self.root / 'task.toml'}: field 'thresholds.{profile}.{name}' is missing")
         return values[name]
 
+
+# Why a paper task may differ from the original's (the text before the first colon of a deviation). Only
+# the first three justify a difference; "unjustified" records one still to be removed, so its task is not
+# comparable.
+DEVIATION_REASONS = ("original check gameable", "original unpassable", "offline", "unjustified")
+UPSTREAM_KEYS = ("task", "comparable", "deviations", "measure")
 
 # A prompt that states its budget (a threshold with one of these names) must state the limit the harness
 # enforces: the resource it is checked against.
@@ -99,6 +131,13 @@ def load_task(root: Path) -> Task:
     resources = _resources(data, fail)
     thresholds = {p: _numbers(_table(_table(data, "thresholds", fail), p, fail, f"thresholds.{p}"),
                               f"thresholds.{p}", fail) for p in PROFILES}
+    timings = {p: _numbers(_table(_table(data, "timings", fail), p, fail, f"timings.{p}"), f"timings.{p}", fail)
+               for p in PROFILES}
+    for p, values in timings.items():
+        for k, v in values.items():
+            if k not in TIMINGS or v < 0:
+                raise fail(f"timings.{p}.{k}", f"is unknown; expected one of {', '.join(TIMINGS)}" if k not in TIMINGS
+                           else "must be a non-negative number")
     for p in PROFILES:
         for stated, enforced in STATED_BUDGET.items():
             limit = getattr(resources[p], enforced)
@@ -117,8 +156,61 @@ def load_task(root: Path) -> Task:
         protected=_strings(files.get("protected", []), "files.protected", fail),
         editable=None if editable is None else _strings(editable, "files.editable", fail),
         artifacts=_strings(files.get("artifacts", []), "files.artifacts", fail),
-        resources=resources, thresholds=thresholds,
+        resources=resources, thresholds=thresholds, upstream=_upstream(data, category, fail), timings=timings,
+        verdict=_verdict(data, fail),
     )
+
+
+VERDICT_KEYS = ("observed", "trusted")
+
+
+def _verdict(data: dict, fail) -> dict[str, str]:
+    """`[verdict]`: `observed` (what of the agent's runs at grading, and what is collected from it as data) and
+    `trusted` (what trusted code recomputes or compares it with); rendered into docs/validity.md."""
+    table = _table(data, "verdict", fail)
+    for key, value in table.items():
+        if key not in VERDICT_KEYS:
+            raise fail(f"verdict.{key}", f"is unknown; expected one of {', '.join(VERDICT_KEYS)}")
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"verdict.{key}", "must be a non-empty string")
+    return dict(table)
+
+
+def _upstream(data: dict, category: str, fail) -> Upstream | None:
+    """The `[upstream]` table: required for a paper task, optional for extras (a variant names its parent)."""
+    if "upstream" not in data:
+        if category != EXTRAS:
+            raise fail("upstream", "is missing: every paper task names the original's case it re-implements "
+                                   "(docs/parity.md)")
+        return None
+    table = _table(data, "upstream", fail)
+    unknown = sorted(set(table) - set(UPSTREAM_KEYS))
+    if unknown:
+        raise fail(f"upstream.{unknown[0]}", f"is unknown; expected one of {', '.join(UPSTREAM_KEYS)}")
+    task = table.get("task")
+    if not isinstance(task, str) or not task.strip() or task.startswith("/") or ".." in task.split("/"):
+        raise fail("upstream.task", "must be the original's case path, relative to ml_dev_bench/cases/")
+    comparable = table.get("comparable")
+    if not isinstance(comparable, bool):
+        raise fail("upstream.comparable", "must be true or false")
+    deviations = _texts(table.get("deviations", []), "upstream.deviations", fail)
+    for text in deviations:
+        reason, _, what = text.partition(":")
+        if reason not in DEVIATION_REASONS or not what.strip():
+            raise fail("upstream.deviations", f"has {text[:60]!r}; each starts with its reason: "
+                       + ", ".join(f"'{r}: ...'" for r in DEVIATION_REASONS))
+        if comparable and reason == "unjustified":
+            raise fail("upstream.comparable", f"is true but a deviation is unjustified: {text[:60]!r}")
+    if not comparable and not deviations:
+        raise fail("upstream.deviations", "is empty: a task that is not comparable says why")
+    return Upstream(task=task.strip(), comparable=comparable, deviations=deviations,
+                    measure=_texts(table.get("measure", []), "upstream.measure", fail))
+
+
+def _texts(value: Any, fld: str, fail) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise fail(fld, "must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
 
 
 def _table(data: dict, key: str, fail, label: str | None = None) -> dict[str, Any]:

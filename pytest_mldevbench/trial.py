@@ -10,18 +10,22 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Callable
+
+import pytest
 
 from . import gpus, taskenv, workspace
 from .agents import AgentContext, AgentSpec
-from .errors import InfrastructureError
-from .grading import Grader
+from .errors import GradingStopped, GradingTimeout, InfrastructureError
+from .grading import GradingContext
 from .prompt import render
-from .results import (AGENT_CRASH, BUDGET, DISK_LIMIT, ERROR, FAILED, OOM, PASSED, TIMEOUT, WRONG_RESULT, Check,
-                      TrialResult, Usage)
+from .results import (AGENT_CRASH, BUDGET, DISK_LIMIT, ERROR, FAILED, GRADING_TIMEOUT, OOM, PASSED, TIMEOUT,
+                      WRONG_RESULT, TrialResult, Usage)
 from .sandbox import SandboxSpec
 from .services import Services
 from .tasks import Task
+from .watchdog import GradedRunOverran, WatchdogExpired
 
 REASON_OF_STATUS = {"crash": AGENT_CRASH, "timeout": TIMEOUT, "budget": BUDGET, "oom": OOM, "disk_limit": DISK_LIMIT}
 LIMIT_STATUSES = ("timeout", "budget", "oom", "disk_limit")
@@ -47,11 +51,12 @@ def dir_name(task_id: str, param: TrialParam) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{task_id}__{param.id}")
 
 
-class Trial(Grader):
-    """The object the `trial` fixture gives a validator; its grading API lives in `Grader`."""
+class Trial:
+    """One trial, run by `run()`: prepare → act → stop → snapshot → grade → record. The validator never sees
+    this object; it gets the trial's GradingContext (`self.grading`)."""
 
     def __init__(self, services: Services, task: Task, param: TrialParam, nodeid: str,
-                 prepare_step: Callable[["Trial"], dict | None] | None = None):
+                 prepare_step: Callable[[GradingContext], dict | None] | None = None):
         self.services = services
         self._prepare_step = prepare_step
         self.cfg = services.cfg
@@ -69,31 +74,79 @@ class Trial(Grader):
         self._grade_root = self.scratch / "grade"
         self.snapshot = self._grade_root / "snapshot"
         self.private = self._grade_root / "private"
-        self.checks: list[Check] = []
-        self.grading_stopped: str | None = None  # set when --mldb-fail-fast cut the grading short
         self.protected_hashes: dict[str, str] = {}
         self.agent_result: dict | None = None
-        self._grading_dir: Path | None = None
-        self._hidden_dir: Path | None = None
+        self.stop_reason: str | None = None  # which harness limit stopped the agent, in words
         self._model_name: str | None = None
         self._meter_key: str | None = None
+        self._asset_env: dict[str, str] = {}
+        self._asset_ro: list[Path] = []
+        self._t0 = time.monotonic()
+        self.recorded = False
+        self.phase = ""  # prepare | agent | snapshot | grade, while it runs (read by the watchdog)
         self.result = TrialResult(
             trial_id=f"{task.id}[{param.id}]", nodeid=nodeid, task_id=task.id, task_name=task.name,
             category=task.category, agent=param.agent, model=param.model, run=param.run, profile=self.profile,
             sandbox=self.cfg.sandbox, artifacts_dir=str(self.out), scratch_dir=str(self.scratch), started_at=now(),
+            paper_comparable=task.paper_comparable,
         )
+        self.grading = GradingContext(self)
 
     # -- the flow ----------------------------------------------------------------------------------
-    def execute(self) -> None:
-        """Prepare, act, stop and snapshot; raises InfrastructureError when the harness breaks."""
-        t0 = time.monotonic()
-        self.prepare()
-        t1 = time.monotonic()
-        self.act()
-        t2 = time.monotonic()
-        self.take_snapshot()
-        self.result.timings.update(prepare_s=round(t1 - t0, 3), agent_s=round(t2 - t1, 3),
-                                   snapshot_s=round(time.monotonic() - t2, 3))
+    def run(self, validator: Callable[[GradingContext], None]) -> TrialResult:
+        """The whole trial. A harness failure before grading is an infrastructure error; `record` decides."""
+        try:
+            with self._timed("prepare_s"):
+                self.prepare()
+            with self._timed("agent_s"):
+                self.act()  # returns once the agent's sandbox is gone: nothing it started runs any more
+            with self._timed("snapshot_s"):
+                self.take_snapshot()
+        except Exception as exc:  # noqa: BLE001 - any harness failure here is infrastructure
+            return self.record(error=str(infrastructure(exc)))
+        except WatchdogExpired as exc:  # the harness hung (watchdog.py); its sandbox has been ended on the way out
+            return self.record(error=exc.msg)
+        try:
+            with self._timed("grade_s"):
+                failure = self.grade(validator)
+        except InfrastructureError as exc:  # the harness broke while grading (not the agent's doing)
+            return self.record(error=str(exc))
+        except WatchdogExpired as exc:
+            return self.record(error=exc.msg)
+        return self.record(failure=failure)
+
+    @contextmanager
+    def _timed(self, key: str):
+        start = time.monotonic()
+        self.phase = key.removesuffix("_s")  # what the watchdog names when the trial hangs
+        try:
+            yield
+        finally:
+            self.result.timings[key] = round(time.monotonic() - start, 3)
+
+    def grade(self, validator: Callable[[GradingContext], None]) -> tuple[str, str] | None:
+        """Run the validator on the grading context within the grading budget; returns (reason, why) when
+        grading itself ended the trial, None when the checks decide."""
+        grading = self.grading
+        grading.budget.start()
+        try:
+            if self.task.editable is not None:
+                grading.check_edited()
+            validator(grading)
+        except GradingStopped:
+            return None  # --mldb-fail-fast: a check already failed; grading.stopped says where it stopped
+        except GradingTimeout as exc:
+            return GRADING_TIMEOUT, exc.msg
+        except GradedRunOverran as exc:  # the watchdog found grading waiting on the agent's code: a failure
+            return GRADING_TIMEOUT, exc.msg
+        except WatchdogExpired:
+            raise  # the harness itself hung: run() records an error
+        except InfrastructureError:
+            raise  # an error, not a failure: run() records it
+        except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001 - the validator's own failure
+            text = exc.msg if isinstance(exc, pytest.fail.Exception) else f"{type(exc).__name__}: {exc}"
+            return WRONG_RESULT, f"grading raised {text}"[:2000]
+        return None
 
     def prepare(self) -> None:
         # fresh output and scratch folders; what the agent can write lives on this trial's disk (quota)
@@ -106,8 +159,6 @@ class Trial(Grader):
         self.result.versions = dict(self.services.versions())
         values = {"workspace": str(self.workspace), "profile": self.profile}
         values.update({f"threshold:{k}": _fmt(v) for k, v in self.task.thresholds.get(self.profile, {}).items()})
-        self._asset_env: dict[str, str] = {}
-        self._asset_ro: list[Path] = []
         if self.task.assets or _uses_assets(self.task.prompt_template):
             assets = self.services.assets(self.task)
             values.update(assets.placeholders(self.result.trial_id))
@@ -121,7 +172,7 @@ class Trial(Grader):
     def _run_prepare_step(self) -> None:
         """The validator's `prepare_workspace(trial)`: it may add files to the workspace (hashed again after it,
         so they can be protected) and returns environment variables for the agent's and grader's sandboxes."""
-        extra = self._prepare_step(self) or {}
+        extra = self._prepare_step(self.grading) or {}
         if not isinstance(extra, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in extra.items()):
             raise TypeError(f"prepare_workspace of {self.task.id} must return a dict of str to str, got {extra!r}")
         self._asset_env.update(extra)
@@ -131,8 +182,9 @@ class Trial(Grader):
         llm = None
         if self.agent.uses_model:
             meter = self.services.meter()
+            prices = self.agent_dir / "llm_prices.json"  # the session's price of the model, for agents' own tracking
             llm = {"openai_base_url": meter.openai_base_url, "anthropic_base_url": meter.anthropic_base_url,
-                   "api_key": self._meter_key}
+                   "api_key": self._meter_key, "prices_file": str(prices) if prices.exists() else None}
         return {
             "schema": 1, "task_id": self.task.id, "trial_id": self.result.trial_id, "prompt": self.prompt,
             "prompt_file": str(self.agent_dir / "prompt.md"), "workspace": str(self.workspace),
@@ -167,7 +219,7 @@ class Trial(Grader):
         env = self.base_env(services.task_python().parent)
         env.update(self._asset_env)
         if agent.uses_model:
-            from .meter import resolve_model
+            from .meter import resolve_model, write_agent_prices
             meter = services.meter()
             self._model_name = resolve_model(self.param.model)
             self._meter_key = meter.open_trial(
@@ -176,6 +228,7 @@ class Trial(Grader):
             env.update(OPENAI_BASE_URL=meter.openai_base_url, OPENAI_API_BASE=meter.openai_base_url,
                        OPENAI_API_KEY=self._meter_key, ANTHROPIC_BASE_URL=meter.anthropic_base_url,
                        ANTHROPIC_API_KEY=self._meter_key, MLDB_MODEL=self._model_name)
+            env.update(write_agent_prices(self._model_name, self.agent_dir / "llm_prices.json"))
         (self.agent_dir / "prompt.md").write_text(self.prompt, encoding="utf-8")
         ctx.trial_json.write_text(json.dumps(self._trial_json(ctx), indent=2))
         env.update(MLDB_TRIAL_JSON=str(ctx.trial_json), MLDB_WORKSPACE=str(self.workspace))
@@ -197,9 +250,10 @@ class Trial(Grader):
             usage = self._close_meter()
         self.result.agent_exit_code = run.returncode
         self.result.output_dropped = run.output_dropped
+        self.stop_reason = f"wall time limit ({self.agent_timeout():g} s)" if run.timed_out else limit_reached(usage, self.cfg)
         if run.timed_out:
             status = "timeout"
-        elif run.stopped or (usage is not None and usage.budget_exhausted):
+        elif run.stopped or self.stop_reason:
             status = "budget"
         elif self.disk.exhausted():
             status = "disk_limit"
@@ -222,7 +276,8 @@ class Trial(Grader):
         usage = self.services.meter().close_trial(self._meter_key)
         self.result.usage = Usage(calls=usage.calls, prompt_tokens=usage.prompt_tokens,
                                   completion_tokens=usage.completion_tokens, cached_tokens=usage.cached_tokens,
-                                  cost_usd=usage.cost_usd)
+                                  cost_usd=usage.cost_usd if usage.cost_known else None,
+                                  estimated_calls=usage.estimated_calls)
         self.result.steps = usage.calls
         return usage
 
@@ -232,7 +287,7 @@ class Trial(Grader):
             "PATH": f"{task_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home), "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
             "WANDB_MODE": "offline", "HF_HUB_DISABLE_TELEMETRY": "1", "MLDB_PROFILE": self.profile,
-            "PYTHONUNBUFFERED": "1",
+            "PYTHONUNBUFFERED": "1", **taskenv.sandbox_env(),
         }
 
     def take_snapshot(self) -> None:
@@ -244,39 +299,64 @@ class Trial(Grader):
         except workspace.SnapshotError as exc:  # the harness's disk failed it: nothing about the agent
             raise InfrastructureError(str(exc)) from None
         if refused:  # over the size/entries/depth limits: nothing of it is graded, and the trial fails
-            self.check("workspace within the harness's limits", False, refused)
+            self.grading.check("workspace within the harness's limits", False, refused)
 
     # -- record -----------------------------------------------------------------------------------
-    def finish(self, passed: bool, error: str | None, failure: str | None) -> TrialResult:
-        """Fill the outcome from the test's result and write result.json."""
-        r = self.result
-        r.checks = list(self.checks)
+    def record(self, error: str | None = None, failure: tuple[str, str] | None = None) -> TrialResult:
+        """The one place that decides the trial's outcome; writes result.json. `error`: the harness broke
+        (outcome error); `failure`: grading itself ended the trial (reason, why)."""
+        r, grading = self.result, self.grading
+        r.checks, r.notes = list(grading.checks), list(grading.notes)
         if error is not None:
             r.outcome, r.success, r.reason, r.detail = ERROR, False, "infrastructure", error
         else:
-            total = len(self.checks)
-            ok = sum(c.ok for c in self.checks)
+            total, ok = len(r.checks), sum(c.ok for c in r.checks)
             r.score = ok / total if total else 0.0
-            # A trial that ran into a harness limit (wall time, budget) did not solve the task within
-            # its limits, whatever its snapshot holds; the checks and score still show how far it got.
-            within_limits = r.agent_status not in LIMIT_STATUSES
-            r.success = passed and within_limits and total > 0 and ok == total
+            # A trial that ran into a harness limit (wall time, budget) did not solve the task within its
+            # limits, whatever its snapshot holds; the checks and score still show how far it got.
+            limited = r.agent_status in LIMIT_STATUSES
+            r.success = failure is None and not limited and total > 0 and ok == total
             r.outcome = PASSED if r.success else FAILED
             if not r.success:
-                r.reason = REASON_OF_STATUS.get(r.agent_status or "", WRONG_RESULT)
-                r.detail = failure or next((f"{c.name}: {c.detail}" for c in self.checks if not c.ok),
-                                           f"stopped by the harness: {r.agent_status} limit reached")
-                if self.grading_stopped:
-                    r.detail += f" ({self.grading_stopped})"
+                first_failed = next((f"{c.name}: {c.detail}" for c in r.checks if not c.ok), None)
+                if limited:
+                    r.reason, r.detail = REASON_OF_STATUS[r.agent_status], \
+                        f"stopped by the harness: {self.stop_reason or r.agent_status + ' limit reached'}"
+                elif failure is not None and failure[0] == GRADING_TIMEOUT:
+                    r.reason, r.detail = GRADING_TIMEOUT, failure[1]
+                else:
+                    r.reason = REASON_OF_STATUS.get(r.agent_status or "", WRONG_RESULT)
+                    r.detail = (failure[1] if failure else None) or first_failed or "no checks recorded"
+                if grading.stopped:
+                    r.detail += f" ({grading.stopped})"
+        r.timings["total_s"] = round(time.monotonic() - self._t0, 3)
         r.finished_at = now()
-        disk = getattr(self, "disk", None)
-        if disk is not None:  # unbind the trial's disk: its artifacts come to the output folder
-            disk.detach(keep=self.cfg.keep)
-        self.out.mkdir(parents=True, exist_ok=True)
-        r.write(self.out / "result.json")
+        try:
+            disk = getattr(self, "disk", None)
+            if disk is not None:  # unbind the trial's disk: its artifacts come to the output folder
+                disk.detach(keep=self.cfg.keep)
+            self.out.mkdir(parents=True, exist_ok=True)
+            r.write(self.out / "result.json")
+        except OSError as exc:  # e.g. a full disk: say so, keep the run going
+            r.outcome, r.success, r.reason, r.detail = ERROR, False, "infrastructure", \
+                f"could not record the result: {exc}"
+        self.recorded = True
         if not self.cfg.keep:
             workspace.remove_tree(self.scratch)
         return r
+
+
+def limit_reached(usage, cfg) -> str | None:
+    """Which budget the meter's ledger shows reached (steps, tokens, cost), in words; None when none was. The
+    ledger decides, not the agent's word: an agent that stops itself at --max-steps has reached the cap."""
+    if usage is None:
+        return None
+    from .meter.budget import Limits, Totals, refusal
+    limits = Limits(max_cost_usd=cfg.max_cost, max_tokens=cfg.max_tokens, max_steps=cfg.max_steps)
+    refused = refusal(limits, Totals(calls_started=usage.calls, tokens=usage.total_tokens, cost_usd=usage.cost_usd))
+    if refused is None and usage.budget_exhausted:
+        return "a budget refused a call"
+    return refused[1] if refused else None
 
 
 def thread_count(task_cpus: float) -> int:

@@ -39,13 +39,14 @@ def bench(tmp_path, task_python):
     """Run `pytest <args>` on cases in a subprocess with the scripted agents; return its report."""
     counter = iter(range(1000))
 
-    def run(*args: str, out: Path | None = None, timeout: float = 2400) -> BenchRun:
+    def run(*args: str, out: Path | None = None, timeout: float = 2400, env: dict | None = None) -> BenchRun:
         out = out or tmp_path / f"out{next(counter)}"
         report = out / "report.json"
         cmd = [sys.executable, "-m", "pytest", "-p", "tests.cheat_agents", "--mldb-out", str(out),
                "-o", "console_output_style=classic", *args]
-        env = dict(os.environ, MLDB_TASK_PYTHON=task_python)
-        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+        full_env = dict(os.environ, MLDB_TASK_PYTHON=task_python)
+        full_env.update(env or {})
+        proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout)
         data = json.loads(report.read_text()) if report.is_file() else None
         return BenchRun(proc.returncode, proc.stdout + proc.stderr, data, out)
 

@@ -19,6 +19,7 @@ A reply is a dict (so a script can also be a JSON file):
                "cache_creation_tokens": 0},
      "delay_s": 0.0,            # before answering
      "chunk_delay_s": 0.0,      # between streamed chunks
+     "report_usage": true,      # false: no usage at all, as backends that ignore stream_options
      "error": {"status": 500, "message": "boom"}}   # answer with an error instead
 
 ``prompt_tokens`` counts every input token, cached ones included (litellm's convention); the
@@ -301,7 +302,7 @@ def _openai_chunks(reply: dict, model: str, include_usage: bool) -> list[dict]:
         out += [chunk({"tool_calls": [{"index": i, "function": {"arguments": p}}]})
                 for p in _pieces(fn["arguments"], 11)]
     out.append(chunk({}, "tool_calls" if reply.get("tool_calls") else "stop"))
-    if include_usage:
+    if include_usage and reply.get("report_usage", True):
         out.append({"id": cid, "object": "chat.completion.chunk", "created": created,
                     "model": model, "choices": [], "usage": _openai_usage(reply)})
     return out
@@ -355,13 +356,13 @@ class _Handler(BaseHTTPRequestHandler):
             include = bool((body.get("stream_options") or {}).get("include_usage"))
             self._stream(_openai_chunks(reply, model, include), reply.get("chunk_delay_s", 0))
         else:
-            self._send_json(200, {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
-                                  "object": "chat.completion", "created": int(time.time()),
-                                  "model": model,
-                                  "choices": [{"index": 0, "message": _openai_message(reply),
-                                               "finish_reason": "tool_calls"
-                                               if reply.get("tool_calls") else "stop"}],
-                                  "usage": _openai_usage(reply)})
+            answer = {"id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
+                      "created": int(time.time()), "model": model,
+                      "choices": [{"index": 0, "message": _openai_message(reply),
+                                   "finish_reason": "tool_calls" if reply.get("tool_calls") else "stop"}]}
+            if reply.get("report_usage", True):
+                answer["usage"] = _openai_usage(reply)
+            self._send_json(200, answer)
 
     def _stream(self, chunks: list[dict], delay: float) -> None:
         self.send_response(200)

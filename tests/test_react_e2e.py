@@ -77,3 +77,17 @@ def test_model_agent_without_model_or_key_is_a_usage_error(bench, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     run = bench("cases/extras/hello_world", "--agent=react", "--model=sonnet")
     assert run.returncode == 4 and "ANTHROPIC_API_KEY" in run.output
+
+
+def test_step_cap_fails_with_budget_and_the_message_agrees_with_the_record(bench, scripted):
+    """react stops itself at --max-steps (it reads the cap from trial.json): the meter's ledger shows the cap
+    reached, so the trial fails with `budget`, not `agent_crash`; every check passed and the terminal says so."""
+    server, _ = scripted("hello_world")
+    run = bench("cases/extras/hello_world", *llm_args(server), "--max-steps=2")
+    trial = run.trial("react")
+    assert trial["outcome"] == "failed" and trial["reason"] == "budget", (trial["reason"], trial["detail"])
+    assert "step limit reached: 2 of 2" in trial["detail"], trial["detail"]
+    assert trial["checks"] and all(c["ok"] for c in trial["checks"]), trial["checks"]
+    n = len(trial["checks"])
+    assert f"checks: {n} passed, 0 failed" in run.output and "no checks recorded" not in run.output, run.output[-2000:]
+    assert f"budget: {trial['detail']}" in run.output

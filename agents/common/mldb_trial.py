@@ -37,6 +37,7 @@ class Trial:
     api_key: str
     max_steps: int | None
     wall_time_s: float | None
+    prices: dict  # the session's price of the model as litellm entries, by name (empty: it has none)
 
     def steps_or(self, default: int) -> int:
         return self.max_steps or default
@@ -45,6 +46,12 @@ class Trial:
         self.result_file.parent.mkdir(parents=True, exist_ok=True)
         self.result_file.write_text(json.dumps(
             {"status": status, "final_message": final_message, "steps": steps}, indent=2))
+
+    def register_prices(self, litellm) -> None:
+        """Give the agent's own litellm the session's prices, so its cost tracking neither fails on an
+        unmapped model nor warns on every call (the meter's ledger stays the record)."""
+        if self.prices:
+            litellm.register_model(self.prices)
 
     def require_model(self, agent: str) -> None:
         if not self.model or not self.openai_base_url:
@@ -62,6 +69,7 @@ def load(path: str | os.PathLike | None = None) -> Trial:
     artifacts.mkdir(parents=True, exist_ok=True)
     llm = data.get("llm") or {}
     limits = data.get("limits") or {}
+    prices = json.loads(Path(llm["prices_file"]).read_text()) if llm.get("prices_file") else {}
     signal.signal(signal.SIGTERM, _on_sigterm)
     return Trial(
         data=data, workspace=workspace, artifacts=artifacts,
@@ -69,7 +77,7 @@ def load(path: str | os.PathLike | None = None) -> Trial:
         prompt=data.get("prompt") or Path(data["prompt_file"]).read_text(),
         model=data.get("model"), openai_base_url=llm.get("openai_base_url"),
         anthropic_base_url=llm.get("anthropic_base_url"), api_key=llm.get("api_key") or "none",
-        max_steps=limits.get("max_steps"), wall_time_s=limits.get("wall_time_s"),
+        max_steps=limits.get("max_steps"), wall_time_s=limits.get("wall_time_s"), prices=prices,
     )
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 os.environ.setdefault("MSWEA_CONFIGURED", "true")          # no first-run setup wizard
-os.environ.setdefault("MSWEA_COST_TRACKING", "ignore_errors")  # costs come from the meter's ledger
+# costs come from the meter's ledger; the agent's own tracking gets the session's prices (registered below),
+# and an unpriced model must not stop it
+os.environ.setdefault("MSWEA_COST_TRACKING", "ignore_errors")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no download of litellm's price table
 
 import mldb_trial  # noqa: E402
@@ -22,6 +24,7 @@ COMMAND_TIMEOUT_S = 1800
 
 
 def run(trial: mldb_trial.Trial) -> tuple[str, str, int]:
+    import litellm
     import yaml
     from minisweagent.agents.default import DefaultAgent
     from minisweagent.config import builtin_config_dir
@@ -29,6 +32,7 @@ def run(trial: mldb_trial.Trial) -> tuple[str, str, int]:
     from minisweagent.models.litellm_model import LitellmModel
 
     trial.require_model("mini-swe-agent")
+    trial.register_prices(litellm)
     config = yaml.safe_load((builtin_config_dir / "default.yaml").read_text())
     agent_cfg = {**config["agent"], "step_limit": trial.steps_or(DEFAULT_MAX_STEPS), "cost_limit": 0.0,
                  "wall_time_limit_seconds": int(trial.wall_time_s or 0),

@@ -40,6 +40,7 @@ def _save_events(events, path: Path) -> None:
 
 
 def run(trial: mldb_trial.Trial) -> tuple[str, str, int]:
+    import litellm
     from openhands.sdk import LLM, Agent, Conversation
     from openhands.sdk.tool import Tool
     from openhands.tools.file_editor import FileEditorTool
@@ -47,6 +48,7 @@ def run(trial: mldb_trial.Trial) -> tuple[str, str, int]:
     from pydantic import SecretStr
 
     trial.require_model("openhands")
+    trial.register_prices(litellm)
     max_steps = trial.steps_or(DEFAULT_MAX_STEPS)
     llm = LLM(model=f"openai/{trial.model}", base_url=trial.openai_base_url, api_key=SecretStr(trial.api_key),
               usage_id="agent", num_retries=2, drop_params=True)

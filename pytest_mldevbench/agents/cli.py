@@ -10,6 +10,20 @@ from .agentenv import venv_paths
 from .spec import AgentContext, AgentSpec
 
 ENV_VAR = "MLDB_AGENT_CMD"  # how the driver in agents/cli/ receives the template
+# The names the driver (agents/cli/main.py, which runs inside the sandbox without this package) fills in.
+PLACEHOLDERS = ("prompt_file", "prompt", "workspace", "model", "artifacts_dir", "trial_json")
+
+
+def template_error(template: str) -> str | None:
+    """Why the driver would refuse `template` (one line), or None; checked before any trial runs."""
+    known = ", ".join("{" + k + "}" for k in PLACEHOLDERS)
+    try:
+        template.format_map({k: "x" for k in PLACEHOLDERS})  # what the driver does, with shell-quoted values
+    except KeyError as exc:
+        return f"--agent-cmd has an unknown placeholder {{{exc.args[0]}}}; known: {known} (write {{{{ }}}} for braces)"
+    except (IndexError, ValueError, AttributeError) as exc:
+        return f"--agent-cmd is not a valid template ({exc}); placeholders: {known} (write {{{{ }}}} for braces)"
+    return None
 
 
 def _template(ctx: AgentContext) -> str:

@@ -18,6 +18,7 @@ def add_subcommands(subparsers) -> None:
     f.add_argument("--profile", choices=["smoke", "full"], default="full")
     f.add_argument("--cache-dir", type=Path, default=None)
     f.add_argument("--only", nargs="*", default=None, help="asset names (default: all)")
+    f.add_argument("--jobs", type=int, default=None, help="assets made at once (default: the machine's cores)")
     f.add_argument("--source-prefix", default=None,
                    help="fetch https://HOST/PATH from PREFIX/HOST/PATH instead (an internal mirror; "
                         "default: $MLDB_ASSETS_SOURCE_PREFIX)")
@@ -29,29 +30,33 @@ def add_subcommands(subparsers) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from .store import AssetBuildError
+    """Side by side (`--jobs`, default the machine's cores), one progress line; then a status per asset."""
+    from . import manifest
+    from .prepare import TerminalLine, default_jobs, prepare
+    from .store import AssetBuildError, Store
     cache = args.cache_dir or _default_cache()
     try:
+        names = args.only or [a.name for a in manifest.order()]
+        unknown = [n for n in names if n not in manifest.BY_NAME]
+        if unknown:
+            raise ValueError(f"unknown asset(s) {', '.join(unknown)}; known: {', '.join(sorted(manifest.BY_NAME))}")
         if args.profile == "smoke":
-            from . import manifest
-            from .store import Store
-            names = args.only or [a.name for a in manifest.order()]
-            store = Store(cache, "smoke", _task_python())
-            for name in names:
-                store.ensure(manifest.get(name), log=print)
-                print(f"{name:32s} ok")
-            return 0
-        from .fetch import default_source_map, fetch, prefix_rewriter
-        rewrite = prefix_rewriter(args.source_prefix) if args.source_prefix else default_source_map()
-        results = fetch(cache, args.only, rewrite)
-    except (AssetBuildError, KeyError, ValueError) as exc:
-        for name, status in getattr(exc, "results", {}).items():
-            print(f"{name:32s} {status}")
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"mldevbench assets fetch: {message}", file=sys.stderr)
+            store, source_map = Store(cache, "smoke", _task_python()), None
+        else:
+            from .fetch import default_source_map, prefix_rewriter
+            store = Store(cache, "full")
+            source_map = prefix_rewriter(args.source_prefix) if args.source_prefix else default_source_map()
+        results = prepare(store, names, jobs=args.jobs or default_jobs(), show=TerminalLine(), derive=False,
+                          source_map=source_map)
+    except (AssetBuildError, ValueError) as exc:
+        print(f"mldevbench assets fetch: {exc}", file=sys.stderr)
         return 1
     for name, status in results.items():
         print(f"{name:32s} {status}")
+    failed = [f"{n}: {s.removeprefix('failed: ')}" for n, s in results.items() if s.startswith("failed")]
+    if failed:
+        print(f"mldevbench assets fetch: {'; '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

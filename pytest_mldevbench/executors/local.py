@@ -1,5 +1,5 @@
 """The local executor: each trial runs inside the pytest process that runs its test item (the controller
-with `-n 0`, else an xdist worker); the `trial` fixture in plugin.py drives Trial.execute() directly."""
+with `-n 0`, else an xdist worker); `pytest_pyfunc_call` in plugin.py runs `Trial.run()` directly."""
 from __future__ import annotations
 
 

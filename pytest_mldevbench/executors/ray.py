@@ -117,7 +117,7 @@ class RayExecutor:
         """Submit every trial item that has not already finished (with --mldb-resume)."""
         todo = []
         for item in items:
-            param = getattr(getattr(item, "callspec", None), "params", {}).get("trial")
+            param = getattr(getattr(item, "callspec", None), "params", {}).get("grading")
             if not isinstance(param, TrialParam):
                 continue
             task = load_task(Path(item.path).parent)
@@ -137,7 +137,7 @@ class RayExecutor:
         for item, task, param, name in todo:
             spec = {
                 "nodeid": item.nodeid, "rootdir": str(self.rootdir), "dir_name": name, "session": self.session,
-                "trial_id": f"{task.id}[{param.id}]", "args": self._nested_args(param), "env": node.forwarded_env(),
+                "trial_id": f"{task.id}[{param.id}]", "args": self._nested_args(param), "env": self._env(),
                 "attempt": 1, "keep_stage": bool(os.environ.get("MLDB_RAY_KEEP_STAGE")),
             }
             options = resource_request(task.resources_for(self.cfg.profile), self.cfg.gpu_all)
@@ -159,11 +159,19 @@ class RayExecutor:
         for flag, value in (("--agent-timeout", c.agent_timeout), ("--max-steps", c.max_steps),
                             ("--max-cost", c.max_cost), ("--max-tokens", c.max_tokens),
                             ("--llm-api-base", c.llm_api_base), ("--llm-prices", c.llm_prices),
+                            ("--llm-config", c.llm_config.path if c.llm_config else None),
                             ("--agent-cmd", c.agent_cmd)):
             if value is not None:
                 args.append(f"{flag}={value}")
         args += ["--mldb-keep"] * c.keep + ["--mldb-gpu-all"] * c.gpu_all + ["--mldb-fail-fast"] * c.fail_fast
         return self.plugin_args + args
+
+    def _env(self) -> dict[str, str]:
+        """What the node's session needs of this environment, with the variables --llm-config names."""
+        env = node.forwarded_env()
+        names = [n for d in (self.cfg.llm_config.deployments if self.cfg.llm_config else ()) for n in d.env_names()]
+        env.update({n: os.environ[n] for n in names if n in os.environ})
+        return env
 
     def _submit(self, p: Pending) -> None:
         # max_retries=0: Ray must not retry on its own; a lost node comes back to us, is recorded, resubmitted

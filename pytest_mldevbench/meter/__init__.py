@@ -7,8 +7,8 @@ every trial come from that ledger.
 from .ledger import Usage, read_usage
 from .models import (ALIASES, MissingApiKey, ModelConfigError, UnknownModel, check_api_key,
                      resolve_model)
-from .prices import load_prices
+from .prices import load_prices, unpriced, write_agent_prices
 from .server import Meter
 
 __all__ = ["ALIASES", "Meter", "MissingApiKey", "ModelConfigError", "UnknownModel", "Usage",
-           "check_api_key", "load_prices", "read_usage", "resolve_model"]
+           "check_api_key", "load_prices", "read_usage", "resolve_model", "unpriced", "write_agent_prices"]

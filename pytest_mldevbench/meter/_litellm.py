@@ -1,4 +1,4 @@
-"""The one place that imports litellm: offline price table, quiet, configured for the meter."""
+"""The one place that imports litellm: offline (price table, tokenizers), quiet, configured for the meter."""
 from __future__ import annotations
 
 import os
@@ -10,6 +10,7 @@ from types import ModuleType
 def litellm() -> ModuleType:
     """Import and configure litellm once (lazily: importing it takes seconds)."""
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # never fetch the price table
+    os.environ["LITELLM_OFFLINE_MODE"] = "true"  # nor tokenizers: only those litellm ships are used
     os.environ.setdefault("LITELLM_LOG", "ERROR")
     import litellm as _litellm
 

@@ -19,7 +19,13 @@ class TokenCounts:
     completion: int = 0
     cached: int = 0
     cache_creation: int = 0
-    estimated: bool = False
+    estimated: bool = False  # the backend reported none: counted with the model's tokenizer
+
+    @property
+    def reported(self) -> bool:
+        """Whether these are figures at all: a backend that sends none (or only zeros) reported none,
+        since every real call reads a prompt."""
+        return self.prompt > 0 or self.completion > 0
 
     @classmethod
     def from_openai(cls, usage: Any) -> "TokenCounts":
@@ -62,7 +68,12 @@ class TrialState:
 
 
 class Call:
-    """A forwarded call; `finish` writes its ledger line and adds it to the trial's totals once."""
+    """A forwarded call: `settle` adds it to the trial's totals, `finish` also writes its ledger line; once each.
+
+    A complete answer is settled before it is sent and finished after (`MeterApp._answer`): the next
+    call's budget check sees its tokens, and its cost too when a cost budget needs it, while pricing and
+    the ledger write stay off the agent's clock otherwise.
+    """
 
     def __init__(self, trial: TrialState, api: str, stream: bool):
         trial.seq += 1
@@ -70,18 +81,33 @@ class Call:
         self.trial, self.api, self.stream, self.seq = trial, api, stream, trial.seq
         self.tokens = TokenCounts()
         self.t0 = time.perf_counter()
-        self.done = False
+        self.settled = self.priced = self.done = False
+        self.cost: float | None = None
+
+    def settle(self) -> None:
+        if self.settled:
+            return
+        self.settled = True
+        self.trial.totals.tokens += self.tokens.prompt + self.tokens.completion
+        if self.trial.limits.max_cost_usd is not None:
+            self._price()
+
+    def _price(self) -> None:
+        if not self.priced:
+            t, tr = self.tokens, self.trial
+            self.priced = True
+            self.cost = cost_usd(tr.model, t.prompt, t.completion, t.cached, t.cache_creation)
+            tr.totals.cost_usd += self.cost or 0.0
 
     def finish(self, status: str, error: str | None = None) -> None:
         if self.done:
             return
         self.done = True
-        t, tr = self.tokens, self.trial
-        cost = cost_usd(tr.model, t.prompt, t.completion, t.cached, t.cache_creation)
-        tr.totals.tokens += t.prompt + t.completion
-        tr.totals.cost_usd += cost or 0.0
-        tr.ledger.write(
-            "call", seq=self.seq, api=self.api, stream=self.stream, model=tr.model, status=status,
+        self.settle()
+        self._price()
+        t = self.tokens
+        self.trial.ledger.write(
+            "call", seq=self.seq, api=self.api, stream=self.stream, model=self.trial.model, status=status,
             prompt_tokens=t.prompt, completion_tokens=t.completion, cached_tokens=t.cached,
-            cache_creation_tokens=t.cache_creation, usage_estimated=t.estimated, cost_usd=cost,
+            cache_creation_tokens=t.cache_creation, usage_estimated=t.estimated, cost_usd=self.cost,
             latency_s=round(time.perf_counter() - self.t0, 6), error=error)

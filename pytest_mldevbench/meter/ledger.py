@@ -24,7 +24,12 @@ class Usage:
     latency_s: float = 0.0         # summed wall time of the calls, as the meter saw them
     budget_exhausted: bool = False  # a call was refused by a budget (cost, tokens or steps)
     refused_calls: int = 0
-    unpriced_calls: int = 0        # calls whose model had no price (cost counted as 0)
+    unpriced_calls: int = 0        # calls with tokens whose model had no price: the cost is unknown
+    estimated_calls: int = 0       # calls whose backend reported no usage: tokens estimated
+
+    @property
+    def cost_known(self) -> bool:
+        return self.unpriced_calls == 0
 
     @property
     def total_tokens(self) -> int:
@@ -59,7 +64,7 @@ class Ledger:
 
 def read_usage(path: Path | str) -> Usage:
     """Sum a ledger file into a Usage (a truncated last line, from a crash, is ignored)."""
-    calls = prompt = completion = cached = refused = unpriced = 0
+    calls = prompt = completion = cached = refused = unpriced = estimated = 0
     cost = latency = 0.0
     exhausted = False
     p = Path(path)
@@ -81,10 +86,12 @@ def read_usage(path: Path | str) -> Usage:
         completion += int(rec.get("completion_tokens") or 0)
         cached += int(rec.get("cached_tokens") or 0)
         latency += float(rec.get("latency_s") or 0.0)
-        if rec.get("cost_usd") is None:
-            unpriced += rec.get("status") == "ok"
-        else:
+        estimated += bool(rec.get("usage_estimated"))
+        if rec.get("cost_usd") is not None:
             cost += float(rec["cost_usd"])
+        elif rec.get("prompt_tokens") or rec.get("completion_tokens"):
+            unpriced += 1
     return Usage(calls=calls, prompt_tokens=prompt, completion_tokens=completion,
                  cached_tokens=cached, cost_usd=cost, latency_s=latency,
-                 budget_exhausted=exhausted, refused_calls=refused, unpriced_calls=unpriced)
+                 budget_exhausted=exhausted, refused_calls=refused, unpriced_calls=unpriced,
+                 estimated_calls=estimated)

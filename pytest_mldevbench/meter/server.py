@@ -84,6 +84,7 @@ class Meter:
         state = TrialState(trial_id=trial_id, key=key, model=model, ledger=Ledger(ledger),
                            limits=limits)
         state.ledger.write("open", trial_id=trial_id, model=model, limits=limits.__dict__)
+        self._app.relay_for(model)  # decided now, not on the trial's first call
         self._trials[key] = state
         return key
 

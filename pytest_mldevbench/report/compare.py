@@ -8,16 +8,20 @@ fall in the "new" group is hypergeometric, and the exact null distribution of th
 convolution of those per-task distributions (sampled, with a fixed seed, only when its support grows
 very large, e.g. many tasks with unequal trial counts): no normal approximation. With one run
 per task this is the exact paired sign-flip test over tasks; with one task and many runs it is Fisher's
-exact test. See docs/report-schema.md ("compare") for why this test.
+exact test. The computation lives in report/permutation.py; report/power.py says what a comparison could
+detect. See docs/report-schema.md ("compare") for why this test.
 """
 from __future__ import annotations
 
-import math
+import functools
 from dataclasses import dataclass, field
 
+from . import permutation
+from .power import POWER, SIMULATIONS, Simulation, smoothed_rates
 from .stats import cells
 
 ALPHA = 0.05
+SCHEMA = "mldevbench.compare/1"
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Comparison:
     p_better: float = 1.0
     alpha: float = ALPHA
     min_drop: float = 0.0
+    power: float = POWER
 
     @property
     def mean_diff(self) -> float:
@@ -65,96 +70,48 @@ class Comparison:
 
     @property
     def verdict(self) -> str:
-        if self.tasks and self.p_worse < self.alpha and -self.mean_diff > self.min_drop:
+        if self.tasks and permutation.rejects(self.p_worse, self.mean_diff, self.alpha, self.min_drop):
             return "worse"
         if self.tasks and self.p_better < self.alpha:
             return "better"
         return "no significant change"
 
-
-def _task_distribution(nb: int, nn: int, c: int) -> dict[int, float]:
-    """Hypergeometric: passes among the nn 'new' trials when c of nb + nn pooled trials passed."""
-    total = math.comb(nb + nn, nn)
-    return {x: math.comb(c, x) * math.comb(nb + nn - c, nn - x) / total
-            for x in range(max(0, c - nb), min(c, nn) + 1)}
-
-
-def _key(value: float) -> float:
-    return round(value, 9)  # merges sums that differ by float noise only
-
-
-EXACT_LIMIT = 50_000  # support points of the exact distribution before falling back to sampling
-SAMPLES = 20_000
-
-
-def _steps(tasks: list[TaskDiff]) -> list[dict[float, float]]:
-    """Per task: the null distribution of its rate difference (new - base)."""
-    out = []
-    for t in tasks:
-        (nb, cb), (nn, cn) = t.base, t.new
-        c = cb + cn
-        out.append({_key(x / nn - (c - x) / nb): p for x, p in _task_distribution(nb, nn, c).items()})
-    return out
-
-
-def _exact(steps: list[dict[float, float]]) -> dict[float, float] | None:
-    dist = {0.0: 1.0}
-    for step in steps:
-        merged: dict[float, float] = {}
-        for v, p in dist.items():
-            for dv, dp in step.items():
-                k = _key(v + dv)
-                merged[k] = merged.get(k, 0.0) + p * dp
-        if len(merged) > EXACT_LIMIT:
+    @functools.cached_property
+    def min_detectable_drop(self) -> float | None:
+        """Smallest drop in mean success this gate detects with probability self.power at these run counts,
+        simulated from the baseline's smoothed per-task rates (report/power.py); None if none is."""
+        if not self.tasks:
             return None
-        dist = merged
-    return dist
+        rates = smoothed_rates([t.base for t in self.tasks])
+        sim = Simulation(rates, [t.base[0] for t in self.tasks], [t.new[0] for t in self.tasks])
+        return sim.min_detectable_drop(self.alpha, self.power, self.min_drop)
 
-
-def _sampled(steps: list[dict[float, float]], observed: float) -> tuple[float, float]:
-    """Monte Carlo p-values (seeded, so reproducible) when the exact support is too large."""
-    import bisect
-    import random
-    rng = random.Random(0)
-    tables = []
-    for step in steps:
-        values, cum, acc = [], [], 0.0
-        for v, p in step.items():
-            acc += p
-            values.append(v)
-            cum.append(acc)
-        tables.append((values, cum))
-    worse = better = 0
-    for _ in range(SAMPLES):
-        total = 0.0
-        for values, cum in tables:
-            total += values[min(bisect.bisect_left(cum, rng.random() * cum[-1]), len(values) - 1)]
-        worse += total <= observed + 1e-9
-        better += total >= observed - 1e-9
-    return (worse + 1) / (SAMPLES + 1), (better + 1) / (SAMPLES + 1)
+    def to_dict(self) -> dict:
+        mdd = self.min_detectable_drop
+        return {
+            "base_label": self.base_label, "new_label": self.new_label, "tasks_compared": len(self.tasks),
+            "base_mean": round(self.base_mean, 6), "new_mean": round(self.new_mean, 6),
+            "mean_diff": round(self.mean_diff, 6), "p_worse": self.p_worse, "p_better": self.p_better,
+            "alpha": self.alpha, "min_drop": self.min_drop, "verdict": self.verdict,
+            "power": self.power, "min_detectable_drop": None if mdd is None else round(mdd, 4),
+            "simulations": SIMULATIONS,
+            "tasks": [{"task_id": t.task_id, "base": {"graded": t.base[0], "passed": t.base[1]},
+                       "new": {"graded": t.new[0], "passed": t.new[1]}, "diff": round(t.diff, 6)} for t in self.tasks],
+            "only_base": self.only_base, "only_new": self.only_new,
+        }
 
 
 def p_values(tasks: list[TaskDiff]) -> tuple[float, float]:
     """One-sided p-values (new worse, new better) of the summed per-task rate difference."""
-    if not tasks:
-        return 1.0, 1.0
-    steps = _steps(tasks)
-    observed = _key(sum(t.diff for t in tasks))
-    dist = _exact(steps)
-    if dist is None:
-        return _sampled(steps, observed)
-    worse = sum(p for v, p in dist.items() if v <= observed + 1e-9)
-    better = sum(p for v, p in dist.items() if v >= observed - 1e-9)
-    return min(1.0, worse), min(1.0, better)
+    return permutation.p_values([(t.base, t.new) for t in tasks])
 
 
 def _labels(report: dict) -> list[str]:
     return sorted({label for _, label in cells(report["trials"])})
 
 
-def pairings(base: dict, new: dict) -> list[tuple[str, str]]:
-    """Agent-models compared: those in both reports; else, if each report has exactly one, that pair."""
-    b, n = _labels(base), _labels(new)
+def pair_labels(b: list[str], n: list[str]) -> list[tuple[str, str]]:
+    """Agent-models compared: those in both lists; else, if each list has exactly one, that pair."""
     common = [label for label in b if label in n]
     if common:
         return [(label, label) for label in common]
@@ -162,6 +119,11 @@ def pairings(base: dict, new: dict) -> list[tuple[str, str]]:
         return [(b[0], n[0])]
     raise ValueError(f"no agent-model in common between the reports (base: {', '.join(b) or 'none'}; "
                      f"new: {', '.join(n) or 'none'})")
+
+
+def pairings(base: dict, new: dict) -> list[tuple[str, str]]:
+    """Agent-models compared: those in both reports; else, if each report has exactly one, that pair."""
+    return pair_labels(_labels(base), _labels(new))
 
 
 def unpaired_note(base: dict, new: dict) -> str | None:
@@ -173,7 +135,8 @@ def unpaired_note(base: dict, new: dict) -> str | None:
     return "agent-models not compared (" + "; ".join(parts) + ")" if parts else None
 
 
-def compare(base: dict, new: dict, alpha: float = ALPHA, min_drop: float = 0.0) -> list[Comparison]:
+def compare(base: dict, new: dict, alpha: float = ALPHA, min_drop: float = 0.0,
+            power_target: float = POWER) -> list[Comparison]:
     """One Comparison per agent-model pairing; tasks must be graded at least once on both sides."""
     base_cells, new_cells = cells(base["trials"]), cells(new["trials"])
     out = []
@@ -182,7 +145,7 @@ def compare(base: dict, new: dict, alpha: float = ALPHA, min_drop: float = 0.0) 
         n = {task: nc for (task, label), nc in new_cells.items() if label == nl and nc[0] > 0}
         tasks = [TaskDiff(task, b[task], n[task]) for task in sorted(b) if task in n]
         comp = Comparison(bl, nl, tasks, sorted(set(b) - set(n)), sorted(set(n) - set(b)),
-                          alpha=alpha, min_drop=min_drop)
+                          alpha=alpha, min_drop=min_drop, power=power_target)
         comp.p_worse, comp.p_better = p_values(tasks)
         out.append(comp)
     return out
@@ -197,12 +160,21 @@ def _name(c: Comparison) -> str:
     return c.new_label if c.base_label == c.new_label else f"{c.base_label} -> {c.new_label}"
 
 
+def detectable(c: Comparison) -> str:
+    """The minimum detectable drop in words, e.g. '12.5 points'."""
+    mdd = c.min_detectable_drop
+    if mdd is None:
+        return "none" if not c.tasks else "none (even losing every pass is missed too often: add runs)"
+    return f"{100 * mdd:.1f} points"
+
+
 def render_text(comparisons: list[Comparison]) -> str:
     lines = []
     for c in comparisons:
         lines.append(f"{_name(c)}: {100 * c.base_mean:.1f}% -> {100 * c.new_mean:.1f}% "
                      f"({100 * c.mean_diff:+.1f} points over {len(c.tasks)} tasks; "
                      f"p(worse)={c.p_worse:.4f}, p(better)={c.p_better:.4f}) => {c.verdict.upper()}")
+        lines.append(f"  minimum detectable drop: {detectable(c)} ({100 * c.power:.0f}% power at α = {c.alpha})")
         width = max([len(t.task_id) for t in c.tasks] + [4])
         for t in c.tasks:
             mark = "  " if abs(t.diff) < 1e-12 else ("- " if t.diff < 0 else "+ ")
@@ -217,12 +189,15 @@ def render_text(comparisons: list[Comparison]) -> str:
 
 def render_markdown(comparisons: list[Comparison]) -> str:
     ok = gate(comparisons)
+    power = f"{100 * comparisons[0].power:.0f} %" if comparisons else "80 %"
     lines = [f"### ML-Dev-Bench comparison: {'✅ no regression' if ok else '❌ significantly worse'}", "",
-             "| agent-model | tasks | base | new | Δ points | p (worse) | p (better) | verdict |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+             "| agent-model | tasks | base | new | Δ points | p (worse) | p (better) | verdict | "
+             f"min. detectable drop ({power} power) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
     for c in comparisons:
         lines.append(f"| {_name(c)} | {len(c.tasks)} | {100 * c.base_mean:.1f}% | {100 * c.new_mean:.1f}% | "
-                     f"{100 * c.mean_diff:+.1f} | {c.p_worse:.4f} | {c.p_better:.4f} | {c.verdict} |")
+                     f"{100 * c.mean_diff:+.1f} | {c.p_worse:.4f} | {c.p_better:.4f} | {c.verdict} | "
+                     f"{detectable(c).split(' (')[0]} |")
     for c in comparisons:
         changed = [t for t in c.tasks if abs(t.diff) > 1e-12]
         if not changed:
@@ -233,5 +208,13 @@ def render_markdown(comparisons: list[Comparison]) -> str:
                   for t in sorted(changed, key=lambda t: t.diff)]
         lines += ["", "</details>"]
     alpha = comparisons[0].alpha if comparisons else ALPHA
-    lines += ["", f"_Exact stratified permutation test over tasks, one-sided, α = {alpha}._"]
+    lines += ["", f"_Exact stratified permutation test over tasks, one-sided, α = {alpha}. Minimum detectable "
+                  f"drop: the smallest drop in mean success the test catches with {power} power at these run "
+                  f"counts ({SIMULATIONS} simulations from the baseline's smoothed per-task rates)._"]
     return "\n".join(lines)
+
+
+def to_json(comparisons: list[Comparison], note: str | None = None) -> dict:
+    """The machine-readable comparison (`compare --json`, and the `gate` of a report under --mldb-baseline)."""
+    return {"schema": SCHEMA, "gate": "pass" if gate(comparisons) else "fail",
+            "comparisons": [c.to_dict() for c in comparisons], "not_compared": note}

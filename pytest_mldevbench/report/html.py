@@ -17,7 +17,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #dde;padding:3px 8px;text-align:left}
 th{background:#f3f5fa}td.num{text-align:right}.cell{font-weight:600;text-align:center}
 .charts{display:flex;flex-wrap:wrap;gap:24px}.chart{border:1px solid #dde;padding:8px}
-.pass{color:#1a7f37}.fail{color:#b42318}.error{color:#8a6d00}details{margin:2px 0}
+.comparable{color:#1a7f37;font-weight:600}.pass{color:#1a7f37}.fail{color:#b42318}.error{color:#8a6d00}details{margin:2px 0}
 #errors{color:#b42318;white-space:pre-wrap}.muted{color:#667}
 """
 
@@ -53,16 +53,21 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
 
 // results matrix: task x agent-model
 (function(){const t=document.getElementById('matrix');const head=el('tr');head.appendChild(el('th',{},'task'));
- head.appendChild(el('th',{},'category'));labels.forEach(l=>head.appendChild(el('th',{},l)));t.appendChild(head);
- const cat={};R.trials.forEach(tr=>cat[tr.task_id]=tr.category);
+ head.appendChild(el('th',{},'category'));head.appendChild(el('th',{title:'comparable with the paper (docs/parity.md)'},'paper'));
+ labels.forEach(l=>head.appendChild(el('th',{},l)));t.appendChild(head);
+ const cat={},cmp={};R.trials.forEach(tr=>{cat[tr.task_id]=tr.category;cmp[tr.task_id]=!!tr.paper_comparable;});
  for(const task of Object.keys(A.by_task_agent_model)){const row=el('tr');row.appendChild(el('td',{},task));
   row.appendChild(el('td',{class:'muted'},cat[task]||''));
+  row.appendChild(cat[task]==='extras'?el('td',{class:'muted'},'extra'):
+   el('td',{class:cmp[task]?'comparable':'muted'},cmp[task]?'comparable':'not comparable'));
   for(const l of labels){const s=A.by_task_agent_model[task][l];const td=el('td',{class:'cell'},cellText(s));
    td.style.background=shade(s?s.success_rate:null);row.appendChild(td);}t.appendChild(row);}
- const tot=el('tr');tot.appendChild(el('th',{},'all tasks'));tot.appendChild(el('th',{},''));
- labels.forEach(l=>{const s=A.by_agent_model[l];const td=el('th',{class:'cell'},cellText(s));td.style.background=shade(s.success_rate);tot.appendChild(td);});
- t.appendChild(tot);
- const pk=el('tr');pk.appendChild(el('th',{},'pass@k'));pk.appendChild(el('th',{},''));
+ function total(name,by){const tr=el('tr');tr.appendChild(el('th',{},name));tr.appendChild(el('th',{},''));
+  tr.appendChild(el('th',{},''));labels.forEach(l=>{const s=(by||{})[l];const td=el('th',{class:'cell'},cellText(s));
+  td.style.background=shade(s?s.success_rate:null);tr.appendChild(td);});t.appendChild(tr);}
+ total('all tasks',A.by_agent_model);
+ if(A.paper_comparable_tasks)total('paper-comparable ('+A.paper_comparable_tasks.length+' tasks)',A.paper_comparable_by_agent_model);
+ const pk=el('tr');pk.appendChild(el('th',{},'pass@k'));pk.appendChild(el('th',{},''));pk.appendChild(el('th',{},''));
  labels.forEach(l=>{const p=A.by_agent_model[l].pass_at_k||{};pk.appendChild(el('td',{},Object.keys(p).map(k=>'@'+k+' '+pct(p[k])).join('  ')));});
  t.appendChild(pk);})();
 
@@ -84,7 +89,7 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
 // scatter: cost vs success, one point per task x agent-model
 (function(){const W=440,H=260,L=54,B=40,T=14,R_=30,pts=[];
  for(const task in A.by_task_agent_model)for(const l in A.by_task_agent_model[task]){const s=A.by_task_agent_model[task][l];
-  if(s.success_rate!==null)pts.push({task:task,l:l,x:s.cost_usd/Math.max(1,s.passed+s.failed),y:s.success_rate});}
+  if(s.success_rate!==null&&s.cost_usd!==null)pts.push({task:task,l:l,x:s.cost_usd/Math.max(1,s.passed+s.failed),y:s.success_rate});}
  const xmax=Math.max(0.01,...pts.map(p=>p.x))*1.1,iw=W-L-R_,ih=H-B-T;
  const s=svg('svg',{width:W,height:H,id:'scatter-chart',role:'img'});s.appendChild(svg('title',{},'cost per trial vs success'));
  for(let i=0;i<=4;i++){const y=T+ih*(1-i/4),x=L+iw*i/4;s.appendChild(svg('line',{x1:L,x2:W-R_,y1:y,y2:y,stroke:'#e3e6ee'}));
@@ -107,8 +112,9 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
   det.appendChild(el('summary',{},ok+'/'+(tr.checks||[]).length+' ok'));
   (tr.checks||[]).forEach(c=>det.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.value!=null?' [measured '+(+c.value.toFixed(4))+']':'')+(c.detail?': '+c.detail:''))));
   if(tr.detail)det.appendChild(el('div',{class:'muted'},tr.detail));ck.appendChild(det);row.appendChild(ck);
-  const u=tr.usage||{};row.appendChild(el('td',{class:'num'},String((u.prompt_tokens||0)+(u.completion_tokens||0))));
-  row.appendChild(el('td',{class:'num'},(u.cost_usd||0).toFixed(4)));row.appendChild(el('td',{class:'num'},String(tr.steps||0)));
+  const u=tr.usage||{},est=u.estimated_calls?{class:'num',title:u.estimated_calls+' calls without usage from the backend: estimated with the model\'s tokenizer'}:{class:'num'};
+  row.appendChild(el('td',est,(u.estimated_calls?'~':'')+String((u.prompt_tokens||0)+(u.completion_tokens||0))+(u.estimated_calls?' (estimated)':'')));
+  row.appendChild(el('td',{class:'num'},u.cost_usd===null?'cost unknown':(u.cost_usd||0).toFixed(4)));row.appendChild(el('td',{class:'num'},String(tr.steps||0)));
   row.appendChild(el('td',{class:'num'},((tr.timings||{}).total_s||0).toFixed(1)));
   const a=el('td');const href=D.links[i];if(href){a.appendChild(el('a',{href:href},'folder'));}row.appendChild(a);t.appendChild(row);});})();
 

@@ -1,9 +1,12 @@
 """Live progress on the controller: periodic status lines and <out>/progress.json.
 
-A status line is written through pytest's terminal reporter (which ends the current progress-dots line
-first, so nothing is garbled), at most once per interval, when a trial finishes:
+A status line is written through pytest's terminal reporter at most once per interval, when a trial finishes,
+on a line of its own between pytest's lines of progress letters: the letters' line is first finished as pytest
+finishes it (with its `[ 48%]`); the line for the last trial follows pytest's own `[100%]`:
 
-    [mldb] 12/40 done (9 passed, 3 failed, 0 errors) | 2 running | 26 queued | $0.1234 | elapsed 5m12s | ETA 14m40s
+    ..F.F..                                                                  [ 35%]
+    [mldb] 7/20 done (5 passed, 2 failed, 0 errors) | 2 running | 11 queued | $0.1234 | elapsed 5m12s | ETA 9m40s
+    ...
 
 Under xdist the controller sees every worker's logstart/logreport, so the counts cover all workers.
 """
@@ -37,6 +40,7 @@ class Progress:
         self.finished: set[str] = set()
         self.counts = {"passed": 0, "failed": 0, "error": 0}
         self.cost = 0.0
+        self.final_due = False
 
     # --- pytest hooks (registered on the controller only) ---
     def pytest_collection_finish(self, session):
@@ -49,13 +53,15 @@ class Progress:
     def pytest_runtest_logstart(self, nodeid, location):
         self.started.add(nodeid)
 
+    @pytest.hookimpl(trylast=True)  # after the terminal reporter has written this report's letter
     def pytest_runtest_logreport(self, report):
         for name, value in getattr(report, "user_properties", ()):
             if name == RESULT_PROPERTY and report.nodeid not in self.finished:
                 record = json.loads(value)
                 self.finished.add(report.nodeid)
                 self.counts[record["outcome"]] = self.counts.get(record["outcome"], 0) + 1
-                self.cost += record.get("usage", {}).get("cost_usd", 0.0)
+                cost = record.get("usage", {}).get("cost_usd", 0.0)
+                self.cost = None if cost is None or self.cost is None else self.cost + cost
                 self.tick()
 
     # --- state ---
@@ -66,14 +72,16 @@ class Progress:
         elapsed = self.clock() - self.start
         eta = elapsed / done * (total - done) if done else None
         return {"total": total, "done": done, "running": running, "queued": max(0, total - done - running),
-                **self.counts, "cost_usd": round(self.cost, 6), "elapsed_s": round(elapsed, 1),
+                **self.counts, "cost_usd": None if self.cost is None else round(self.cost, 6),
+                "elapsed_s": round(elapsed, 1),
                 "eta_s": None if eta is None else round(eta, 1)}
 
     def line(self) -> str:
         s = self.snapshot()
         eta = "?" if s["eta_s"] is None else duration(s["eta_s"])
+        cost = "cost unknown" if s["cost_usd"] is None else f"${s['cost_usd']:.4f}"
         return (f"[mldb] {s['done']}/{s['total']} done ({s['passed']} passed, {s['failed']} failed, "
-                f"{s['error']} errors) | {s['running']} running | {s['queued']} queued | ${s['cost_usd']:.4f} | "
+                f"{s['error']} errors) | {s['running']} running | {s['queued']} queued | {cost} | "
                 f"elapsed {duration(s['elapsed_s'])} | ETA {eta}")
 
     def tick(self) -> None:
@@ -81,10 +89,22 @@ class Progress:
         now = self.clock()
         terminal = self.pluginmanager.get_plugin("terminalreporter")
         if self.interval > 0 and now - self.last >= self.interval and terminal is not None:
+            if len(self.finished) >= max(self.total, len(self.started)):
+                self.final_due = True  # after the last trial: once pytest has ended its line with [100%]
+                return
             self.last = now
-            if getattr(getattr(terminal, "_tw", None), "width_of_current_line", 0):
-                terminal.write("\n")  # under xdist the progress dots do not end their line themselves
+            end_pytest_line(terminal)
             terminal.write_line(self.line())
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outside the terminal reporter's: after its [100%]
+    def pytest_runtestloop(self, session):
+        try:
+            return (yield)
+        finally:
+            terminal = self.pluginmanager.get_plugin("terminalreporter")
+            if self.final_due and terminal is not None:
+                _new_line(terminal)
+                terminal.write_line(self.line())
 
     def _write_json(self) -> None:
         if self.out_dir is None:
@@ -96,3 +116,21 @@ class Progress:
             os.replace(tmp, self.out_dir / "progress.json")
         except OSError:
             pass  # progress is a convenience; never fail a run over it
+
+
+def end_pytest_line(terminal) -> None:
+    """Finish the line pytest is writing progress letters on, as pytest itself would (with its `[ 48%]` where it
+    shows one), so that a status line never splits it; pytest starts its next letters on a fresh line."""
+    if not getattr(getattr(terminal, "_tw", None), "width_of_current_line", 0):
+        return
+    fill = getattr(terminal, "_write_progress_information_filling_space", None)  # pytest's own (private) helper
+    if fill is not None and getattr(terminal, "_show_progress_info", False) and terminal.verbosity <= 0:
+        fill()
+    _new_line(terminal)
+
+
+def _new_line(terminal) -> None:
+    if terminal.currentfspath:
+        terminal.ensure_newline()  # -n 0: pytest writes the file's path again before its next letters
+    elif terminal._tw.width_of_current_line:
+        terminal.write("\n")  # xdist: the letters carry no path, and pytest does not end their line itself

@@ -68,13 +68,14 @@ def repeated(trials: list[dict]) -> dict:
     mean, sem = mean_sem(rates)
     graded = [t for t in trials if t["outcome"] != "error"]
     passed = sum(t["outcome"] == "passed" for t in graded)
-    cost = sum(t["usage"]["cost_usd"] for t in graded)
+    costs = [t["usage"].get("cost_usd") for t in graded]
+    cost = None if None in costs else sum(costs)  # unknown when a model had no price
     tokens = sum(t["usage"]["prompt_tokens"] + t["usage"]["completion_tokens"] for t in graded)
     return {
         "runs": len(rates),
         "success_mean": None if mean is None else round(mean, 4),
         "success_sem": None if sem is None else round(sem, 4),
         "pass_at_k": pass_at_ks(trials),
-        "cost_per_solved_usd": round(cost / passed, 6) if passed else None,
+        "cost_per_solved_usd": round(cost / passed, 6) if passed and cost is not None else None,
         "tokens_per_solved": round(tokens / passed, 1) if passed else None,
     }

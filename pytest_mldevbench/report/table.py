@@ -39,14 +39,26 @@ def render(report: dict) -> str:
     for cat in cats:
         rows.append([cat] + [_cell(agg["by_category_agent_model"][cat].get(col)) for col in columns])
     rows.append(["overall (paper tasks)"] + [_cell(agg["overall_by_agent_model"].get(col)) for col in columns])
+    if "paper_comparable" in agg:  # the subset that asks what the original asks (docs/parity.md)
+        n = len(agg["paper_comparable_tasks"])
+        rows.append([f"paper-comparable ({n} task{'s' * (n != 1)})"]
+                    + [_cell(agg["paper_comparable_by_agent_model"].get(col)) for col in columns])
     if "extras" in agg["by_category_agent_model"]:
         rows.append(["extras"] + [_cell(agg["by_category_agent_model"]["extras"].get(col)) for col in columns])
     rows += _repeated_rows(agg["overall_by_agent_model"] or agg["by_agent_model"], columns)
-    rows.append(["cost USD"] + [f"{agg['by_agent_model'][c]['cost_usd']:.4f}" for c in columns])
-    rows.append(["tokens"] + [str(agg["by_agent_model"][c]["tokens"]) for c in columns])
+    by = agg["by_agent_model"]
+    rows.append(["cost USD"] + ["cost unknown" if by[c]["cost_usd"] is None else f"{by[c]['cost_usd']:.4f}"
+                                for c in columns])
+    rows.append(["tokens"] + [("~" if by[c].get("estimated_calls") else "") + str(by[c]["tokens"]) for c in columns])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    estimated = sum(by[c].get("estimated_calls", 0) for c in columns)
+    if estimated:
+        lines.append(f"~ estimated: {estimated} LLM calls reported no usage; their tokens were counted with the "
+                     "model's tokenizer")
+    if any(by[c]["cost_usd"] is None for c in columns):
+        lines.append("cost unknown: a model has no price; pass --llm-prices PRICES.json")
     errors = report.get("errors", [])
     if errors:
         lines.append(f"infrastructure errors (excluded from rates): {len(errors)}")

@@ -88,6 +88,16 @@ def assert_trajectory_saved(trial: dict) -> None:
     assert list(artifacts.rglob("trajectory.json*")), "the agent's trajectory is saved with the artifacts"
 
 
+def assert_own_cost_tracking(trials: dict[str, dict]) -> None:
+    """The agents' own cost tracking got the session's prices: mini-swe-agent's total is the meter's, and
+    OpenHands did not warn about an unmapped model (it did on every call before)."""
+    mini = trials["mini-swe-agent"]
+    saved = json.loads(next((Path(mini["artifacts_dir"]) / "agent" / "artifacts").rglob("trajectory.json")).read_text())
+    assert saved["info"]["model_stats"]["instance_cost"] == pytest.approx(mini["usage"]["cost_usd"], rel=1e-9)
+    log = (Path(trials["openhands"]["artifacts_dir"]) / "agent.log").read_text(errors="replace")
+    assert "Cost calculation failed" not in log and "isn't mapped" not in log
+
+
 def test_all_agents_solve_hello_world_in_one_session(bench, routed, agent_ready):
     """`pytest cases/extras/hello_world --agent=openhands,aide,mini-swe-agent,react --model=<scripted>`."""
     agents = {"openhands": "openhands", "aide": "aide", "mini-swe-agent": "mini_swe_agent", "react": "react"}
@@ -97,6 +107,7 @@ def test_all_agents_solve_hello_world_in_one_session(bench, routed, agent_ready)
     trials = assert_session(run, routed, HELLO, agents)
     for agent in ("openhands", "mini-swe-agent"):
         assert_trajectory_saved(trials[agent])
+    assert_own_cost_tracking(trials)
     # AIDE: its best solution was run with the task environment; its models renamed off OpenAI names
     artifacts = Path(trials["aide"]["artifacts_dir"]) / "agent" / "artifacts"
     assert "Hello, World!" in (artifacts / "best_solution.py").read_text()

@@ -30,12 +30,14 @@ CLIENT = textwrap.dedent("""
 """)
 
 
-def test_killed_streaming_client_is_still_billed(metered, tmp_path):
+@pytest.mark.parametrize("model", [MODEL, "deepseek/scripted"], ids=["relay", "litellm"])
+def test_killed_streaming_client_is_still_billed(metered, tmp_path, monkeypatch, model):
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-scripted")
     slow = {**text_reply("word " * 60, prompt_tokens=500, completion_tokens=60),
             "chunk_delay_s": 0.05}
     _, meter = metered([slow, text_reply("after", prompt_tokens=10, completion_tokens=2)])
     ledger = tmp_path / "ledger.jsonl"
-    key = meter.open_trial("c1", MODEL, ledger)
+    key = meter.open_trial("c1", model, ledger)
     proc = subprocess.Popen([sys.executable, "-c", CLIENT,
                              f"{meter.openai_base_url}/chat/completions", key],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -48,16 +50,20 @@ def test_killed_streaming_client_is_still_billed(metered, tmp_path):
     calls = [json.loads(x) for x in ledger.read_text().splitlines() if '"call"' in x]
     assert calls and calls[0]["status"] == "client_disconnected"
     assert (calls[0]["prompt_tokens"], calls[0]["completion_tokens"]) == (500, 60)
-    # the trial goes on, and the ledger is complete before the trial is closed
+    # the trial goes on, and the ledger is complete without closing the trial (a call's line is written
+    # right after its answer is sent)
     client = openai.OpenAI(base_url=meter.openai_base_url, api_key=key, max_retries=0)
     assert client.chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": "x"}]).choices[0].message.content == "after"
+    deadline = time.time() + 10
+    while read_usage(ledger).calls < 2 and time.time() < deadline:
+        time.sleep(0.01)
     before_close = read_usage(ledger)
     usage = meter.close_trial(key)
     assert before_close == usage
     assert (usage.calls, usage.prompt_tokens, usage.completion_tokens) == (2, 510, 62)
     assert usage.cost_usd == pytest.approx(
-        expected_cost(MODEL, 500, 60) + expected_cost(MODEL, 10, 2), rel=1e-12)
+        expected_cost(model, 500, 60) + expected_cost(model, 10, 2), rel=1e-12)
 
 
 def test_close_cancels_a_call_that_never_ends(metered, tmp_path):

@@ -1,4 +1,9 @@
-"""The meter's OpenAI chat-completions shape: forwarding, streaming, tool calls, exact ledger."""
+"""The meter's OpenAI chat-completions shape: forwarding, streaming, tool calls, exact ledger.
+
+The shape is served two ways, both covered where it matters: relayed as is to an OpenAI-compatible
+--llm-api-base (`openai/scripted`), and through litellm (`deepseek/scripted`: a provider litellm
+serves itself, pointed at the same scripted server).
+"""
 from __future__ import annotations
 
 import json
@@ -11,6 +16,7 @@ from tests.meter.conftest import expected_cost
 from tests.scripted_llm import text_reply, tool_reply
 
 MODEL = "openai/scripted"
+BOTH_ROUTES = pytest.mark.parametrize("model", [MODEL, "deepseek/scripted"], ids=["relay", "litellm"])
 TOOLS = [{"type": "function", "function": {
     "name": "write_file", "parameters": {"type": "object", "properties": {
         "path": {"type": "string"}, "content": {"type": "string"}}}}}]
@@ -20,12 +26,18 @@ def _records(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_non_streaming_tool_call_and_exact_totals(metered, tmp_path):
+@pytest.fixture(autouse=True)
+def _deepseek_key(monkeypatch):
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-scripted")
+
+
+@BOTH_ROUTES
+def test_non_streaming_tool_call_and_exact_totals(metered, tmp_path, model):
     script = [tool_reply("write_file", {"path": "a.py", "content": "print(1)"},
                          prompt_tokens=321, completion_tokens=45, cached_tokens=200),
               text_reply("done", prompt_tokens=410, completion_tokens=7)]
     server, meter = metered(script)
-    key = meter.open_trial("t1", MODEL, tmp_path / "ledger.jsonl")
+    key = meter.open_trial("t1", model, tmp_path / "ledger.jsonl")
     client = openai.OpenAI(base_url=meter.openai_base_url, api_key=key, max_retries=0)
     r1 = client.chat.completions.create(model="anything", tools=TOOLS,
                                         messages=[{"role": "user", "content": "write a.py"}])
@@ -41,7 +53,7 @@ def test_non_streaming_tool_call_and_exact_totals(metered, tmp_path):
     assert (usage.calls, usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens) == (
         2, 731, 52, 200)
     assert usage.cost_usd == pytest.approx(
-        expected_cost(MODEL, 321, 45, 200) + expected_cost(MODEL, 410, 7), rel=1e-12)
+        expected_cost(model, 321, 45, 200) + expected_cost(model, 410, 7), rel=1e-12)
     assert not usage.budget_exhausted and usage.refused_calls == 0
     # the backend saw the trial's model, not the one the client named, and the tool result
     assert [r["body"]["model"] for r in server.requests] == ["scripted", "scripted"]
@@ -51,13 +63,14 @@ def test_non_streaming_tool_call_and_exact_totals(metered, tmp_path):
     assert all(c["latency_s"] > 0 for c in calls)
 
 
+@BOTH_ROUTES
 @pytest.mark.parametrize("include_usage", [True, False])
-def test_streaming_through_the_meter(metered, tmp_path, include_usage):
+def test_streaming_through_the_meter(metered, tmp_path, include_usage, model):
     script = [tool_reply("write_file", {"path": "b.py", "content": "x = 1\n" * 5},
                          content="Writing the file.", prompt_tokens=150, completion_tokens=60,
                          cached_tokens=50)]
     _, meter = metered(script)
-    key = meter.open_trial("t2", MODEL, tmp_path / "ledger.jsonl")
+    key = meter.open_trial("t2", model, tmp_path / "ledger.jsonl")
     client = openai.OpenAI(base_url=meter.openai_base_url, api_key=key, max_retries=0)
     extra = {"stream_options": {"include_usage": True}} if include_usage else {}
     chunks = list(client.chat.completions.create(
@@ -75,7 +88,8 @@ def test_streaming_through_the_meter(metered, tmp_path, include_usage):
     usage = meter.close_trial(key)
     assert (usage.calls, usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens) == (
         1, 150, 60, 50)
-    assert usage.cost_usd == pytest.approx(expected_cost(MODEL, 150, 60, 50), rel=1e-12)
+    assert usage.cost_usd == pytest.approx(expected_cost(model, 150, 60, 50), rel=1e-12)
+    assert usage.estimated_calls == 0
 
 
 def test_keys_are_checked_and_revoked(metered, tmp_path):
@@ -111,9 +125,10 @@ def test_agent_cannot_redirect_the_backend(metered, tmp_path):
     assert meter.close_trial(key).calls == 1
 
 
-def test_backend_errors_reach_the_agent_and_the_ledger(metered, tmp_path):
+@BOTH_ROUTES
+def test_backend_errors_reach_the_agent_and_the_ledger(metered, tmp_path, model):
     _, meter = metered([{"error": {"status": 400, "message": "context too long"}}])
-    key = meter.open_trial("t5", MODEL, tmp_path / "ledger.jsonl")
+    key = meter.open_trial("t5", model, tmp_path / "ledger.jsonl")
     client = openai.OpenAI(base_url=meter.openai_base_url, api_key=key, max_retries=0)
     with pytest.raises(openai.BadRequestError, match="context too long"):
         client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "x"}])

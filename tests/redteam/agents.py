@@ -6,12 +6,15 @@ task, present or future. Load with `-p tests.redteam.agents` (cwd = the reposito
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_mldevbench.agents.script import script_agent
+from pytest_mldevbench.tasks import load_task
 
 HERE = Path(__file__).resolve().parent / "cheats"
+REPO = HERE.parents[2]
 
 
 @dataclass(frozen=True)
@@ -19,13 +22,15 @@ class GenericCheat:
     name: str   # the agent is "redteam-<name>"
     file: str   # script in cheats/
     why: str    # what must stop it
+    forge: bool = False  # the "forge at grading" class: cheats/_inject.py is prepended too
 
     @property
     def agent(self) -> str:
         return f"redteam-{self.name}"
 
     def script(self) -> str:
-        return (HERE / "_common.py").read_text() + "\n# ---- " + self.file + "\n" + (HERE / self.file).read_text()
+        parts = ["_common.py", *(["_inject.py"] if self.forge else []), self.file]
+        return "\n".join(f"# ---- {name}\n" + (HERE / name).read_text() for name in parts)
 
 
 GENERIC_CHEATS = [
@@ -45,11 +50,41 @@ GENERIC_CHEATS = [
     GenericCheat("deep-tree", "deep_tree.py", "the snapshot refuses absurd depth/path length and survives unreadable "
                  "and special files"),
 ]
+# Forge at grading: the agent's own modules (the editable files, from task.toml) carry a payload that runs when
+# grading imports or runs them. What a process that ran agent code reports is never a verdict (issue 20).
+FORGE_CHEATS = [
+    GenericCheat("exit-hooks", "exit_hooks.py", "JUnit files, report files and success lines rewritten at exit are "
+                 "observations; verdicts come from a judge comparing observations with a reference", forge=True),
+    GenericCheat("success-exit", "success_exit.py", "success lines and exit 0 are never the evidence", forge=True),
+    GenericCheat("patch-testing", "patch_testing.py", "comparisons run in the judge process, which never imports "
+                 "agent code; patched pytest/unittest/torch.testing in the agent's process change nothing", forge=True),
+    GenericCheat("shape-only", "shape_only.py", "values are compared with a reference on grading-time inputs, not only "
+                 "shapes", forge=True),
+    GenericCheat("detect-grading", "detect_grading.py", "whatever the agent's code does once it sees grading is an "
+                 "observation checked against a reference", forge=True),
+    GenericCheat("combined", "combined.py", "the cheap parts done for real do not make up for the forged expensive "
+                 "check", forge=True),
+]
+GENERIC_CHEATS = GENERIC_CHEATS + FORGE_CHEATS
 
 
 def agent_names() -> list[str]:
     return [c.agent for c in GENERIC_CHEATS]
 
 
+def task_files(ctx) -> dict[str, str]:
+    """Harness side of a forging cheat: the editable and protected globs of the trial's task (from task.toml)."""
+    task_id = json.loads(ctx.trial_json.read_text())["task_id"]
+    for toml in REPO.glob(f"cases/*/{task_id}/task.toml"):
+        task = load_task(toml.parent)
+        return {"MLDB_REDTEAM_EDITABLE": json.dumps(list(task.editable) if task.editable else None),
+                "MLDB_REDTEAM_PROTECTED": json.dumps(list(task.protected))}
+    return {}
+
+
 def pytest_mldevbench_agents(config):
-    return [script_agent(c.agent, c.script(), "python", c.why) for c in GENERIC_CHEATS]
+    specs = []
+    for c in GENERIC_CHEATS:
+        spec = script_agent(c.agent, c.script(), "python", c.why)
+        specs.append(replace(spec, env=task_files) if c.forge else spec)
+    return specs

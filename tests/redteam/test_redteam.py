@@ -4,6 +4,10 @@ The session runs all cases (present and future: every cases/*/*/task.toml) with 
 tests/redteam/agents.py; a trial that passes, or that ends as a harness error, is a hole to fix. Set
 MLDB_REDTEAM_JSON=path to keep the session's JSON report (docs/validity.md is generated from it by
 tests/redteam/make_validity_table.py) and MLDB_REDTEAM_WORKERS to change the session's xdist workers (2).
+
+The "forge at grading" class (agents.FORGE_CHEATS: exit hooks, success lines + os._exit, patched testing
+modules, shape-only stubs, grading detection, combined) still passes the tasks whose validators let a process
+that ran agent code decide (issue 20); this test fails until every validator is migrated.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from pytest_mldevbench import cli
-from pytest_mldevbench.report import compare
+from pytest_mldevbench.report import compare, permutation
 
 from .factory import report, simulated, trial
 
@@ -29,7 +29,7 @@ def test_sampled_p_value_agrees_with_exact(monkeypatch):
     tasks = [compare.TaskDiff(str(i), (n, rng.randint(0, n)), (m, rng.randint(0, m)))
              for i, (n, m) in enumerate((rng.randint(2, 6), rng.randint(2, 6)) for _ in range(8))]
     exact = compare.p_values(tasks)
-    monkeypatch.setattr(compare, "EXACT_LIMIT", 1)
+    monkeypatch.setattr(permutation, "EXACT_LIMIT", 1)
     sampled = compare.p_values(tasks)
     assert sampled[0] == pytest.approx(exact[0], abs=0.015) and sampled[1] == pytest.approx(exact[1], abs=0.015)
 
@@ -88,3 +88,11 @@ def test_cli_exit_status_and_markdown(tmp_path, capsys):
     assert cli.main(["compare", base, same, "--fail-if-worse"]) == 0
     assert "gate: PASS" in capsys.readouterr().out
     assert cli.main(["compare", base, str(tmp_path / "missing.json")]) == 1
+
+
+def test_cli_malformed_report_is_one_line(tmp_path, capsys):
+    good = _write(tmp_path, "good.json", simulated(TASKS, 1, seed=1))
+    bad = _write(tmp_path, "bad.json", {"schema": "mldevbench.report/1", "trials": [{"task_id": "x"}]})
+    assert cli.main(["compare", good, bad]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mldevbench: a report is malformed: KeyError")

@@ -21,6 +21,9 @@ def test_baseline_gate_sets_the_exit_status(bench, tmp_path):
     worse = bench(HELLO, "--agent=null", "--runs=4", f"--mldb-baseline={tmp_path / 'base.json'}")
     assert worse.returncode == 1 and "gate: FAIL (significantly worse)" in worse.output
     assert "oracle -> null: 100.0% -> 0.0%" in worse.output
+    assert "minimum detectable drop: " in worse.output and len(worse.report["trials"]) == 4  # every trial ran
+    gate = worse.report["gate"]  # the verdict is in the report too, with what the run could detect
+    assert gate["gate"] == "fail" and gate["comparisons"][0]["verdict"] == "worse" and "sequential" not in gate
     # failed trials no longer decide: the verdict does (the same agent is no worse; mixed agents pair by label)
     mixed = bench(HELLO, "--agent=oracle,null", "--runs=4", f"--mldb-baseline={tmp_path / 'base.json'}", "-n", "2")
     assert "4 failed" in mixed.output and mixed.returncode == 0 and "gate: PASS" in mixed.output

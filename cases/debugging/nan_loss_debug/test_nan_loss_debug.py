@@ -1,20 +1,9 @@
-"""Validator for nan_loss_debug: the locked check passes on the hidden copy and the hidden tests pass."""
-import math
+"""Validator for nan_loss_debug: the agent's train.py is run by probes; a judge recomputes every loss and
+gradient step from the recorded weights and data, from its own initialisation and from ones drawn at grading."""
 
 
-def test_nan_loss_debug(trial):
-    trial.check_protected("test_model.py untouched")
-
-    trial.add_hidden("test_model.py")
-    run = trial.run_script(["python", "test_model.py"], timeout=120, report=True)
-    report = run.report if isinstance(run.report, dict) else {}
-    losses = report.get("losses", [])
-    trial.check(
-        "entry script succeeds and reports 20 finite losses",
-        run.returncode == 0 and "Training successful" in run.stdout and len(losses) == 20
-        and all(isinstance(v, float) and math.isfinite(v) for v in losses),
-        f"exit {run.returncode}; stdout tail: {run.stdout[-300:]!r}; report: {str(report)[:300]}",
-    )
-
-    trial.add_hidden("test_hidden.py")
-    trial.run_pytest(["test_hidden.py"], expect_passed=6, timeout=240, check="hidden tests: 6 passed")
+def test_nan_loss_debug(grading):
+    grading.check_protected("test_model.py untouched")
+    grading.observe_and_judge("probes.py", "judge.py", probe_timeout=60)
+    visible = grading.run(["python", "test_model.py"], timeout=60, writable=False)  # the given check, shown only
+    grading.note("python test_model.py", f"exit {visible.returncode}: {visible.stdout[-200:].strip()}")

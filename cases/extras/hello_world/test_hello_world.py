@@ -1,11 +1,11 @@
-"""Validator for hello_world: hello.py runs in the snapshot and prints exactly the greeting."""
+"""Validator for hello_world: hello.py, run in the sandbox, prints exactly the greeting (its output is the work)."""
 
 
-def test_hello_world(trial):
-    script = trial.grading_dir / "hello.py"
-    if not trial.check("hello.py exists", script.is_file() and not script.is_symlink(), "no regular file hello.py"):
+def test_hello_world(grading):
+    if not grading.check("hello.py exists", grading.read_text(grading.snapshot / "hello.py") is not None,
+                         "no regular file hello.py"):
         return
-    run = trial.run_script(["python", "hello.py"], timeout=10)
-    trial.check("python hello.py exits 0", run.returncode == 0,
-                f"exit {run.returncode}, timed out: {run.timed_out}; stderr: {run.stderr[-300:]}")
-    trial.check("prints exactly 'Hello, World!'", run.stdout.rstrip() == "Hello, World!", f"stdout: {run.stdout[:200]!r}")
+    run = grading.run(["python", "hello.py"], timeout=10, writable=False)
+    grading.check("python hello.py exits 0", run.returncode == 0,
+                  f"exit {run.returncode}, timed out: {run.timed_out}; stderr: {run.stderr[-300:]}")
+    grading.check("prints exactly 'Hello, World!'", run.stdout.rstrip() == "Hello, World!", f"stdout: {run.stdout[:200]!r}")

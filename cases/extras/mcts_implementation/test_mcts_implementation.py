@@ -7,8 +7,6 @@ EDITABLE = ["Node.get_uct_value", "MCTS.search", "MCTS._select", "MCTS._expand",
 def test_mcts_implementation(trial):
     trial.add_pristine("test_mcts.py")
     trial.add_hidden("test_mcts_hidden.py")
-    trial.add_pristine(".", "pristine")
-    trial.add_grader_file("regions.py", "region_guard.py")  # the hidden region test imports it
     trial.check_protected()
     trial.check_regions("mcts.py", EDITABLE, "only the marked methods changed")
     trial.run_pytest(

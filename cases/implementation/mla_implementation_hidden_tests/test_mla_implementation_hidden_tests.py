@@ -1,4 +1,4 @@
-"""Validator for mla_implementation_hidden_tests: sample (2) + hidden scenarios (11) + reference (12) = 25."""
+"""Validator for mla_implementation_hidden_tests: sample (2) + hidden scenarios (11) + reference (11) = 24."""
 
 GIVEN = ["utils.py", "mha.py", "test_mla.py"]
 HIDDEN = ["ref_mla.py", "test_mla_hidden.py", "test_mla_reference.py"]
@@ -9,14 +9,12 @@ def test_mla_implementation_hidden_tests(trial):
         trial.add_pristine(name)
     for name in HIDDEN:
         trial.add_hidden(name, name)
-    trial.add_pristine(".", "pristine")
-    trial.add_grader_file("regions.py", "region_guard.py")  # the hidden region test imports it
     trial.check_protected()
     trial.check_regions("mla.py", ["MLA.forward"], "only MLA.forward changed")
     trial.run_pytest(
         ["test_mla.py", "test_mla_hidden.py", "test_mla_reference.py"],
-        expect_passed=25,
+        expect_passed=24,
         timeout=trial.threshold("pytest_timeout_s"),
         env={"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "2"},
-        check="sample and hidden MLA tests: exactly 25 pass",
+        check="sample and hidden MLA tests: exactly 24 pass",
     )

@@ -11,7 +11,6 @@ code.
 import json
 import shutil
 
-from pytest_mldevbench.graders.classifier_step import prediction_step
 
 BUNDLE = "cifar10-lt"
 DATA_FILES = ["train_lt", "val_balanced"]
@@ -54,8 +53,8 @@ def test_cifar_10_lt_performance(trial):
     trial.check("training_metrics.json has numeric best_loss and best_balanced_acc in percent (1, 100]", ok,
                 f"got {str(metrics)[:300]}")
 
-    report, score = prediction_step(trial, trial.asset_reference(BUNDLE) / "eval" / "test_batch", locked=LOCKED,
-                                    num_classes=NUM_CLASSES, mean=MEAN, std=STD, input_seed=INPUT_SEED)
+    report, score = trial.classify(trial.asset_reference(BUNDLE) / "eval" / "test_batch", locked=LOCKED,
+                                   num_classes=NUM_CLASSES, mean=MEAN, std=STD, input_seed=INPUT_SEED)
     max_params = trial.threshold("max_params")
     params, census = report.get("num_params_total"), report.get("census_numel")
     trial.check("get_best_model() returns an nn.Module that predicts every hidden image in time",

@@ -1,6 +1,6 @@
 """Records which GPUs the agent saw (used by tests/test_gpus.py)."""
 
 
-def test_cpu_probe(trial):
-    seen = (trial.snapshot / "seen.txt").read_text()
-    trial.check("saw: " + seen, True)
+def test_cpu_probe(grading):
+    seen = (grading.snapshot / "seen.txt").read_text()
+    grading.check("saw: " + seen, True)

@@ -1,0 +1,2 @@
+"""The 'agent code' of the probe isolation case: what its probes import."""
+VALUE = 7

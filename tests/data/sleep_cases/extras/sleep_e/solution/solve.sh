@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+date +%s.%N > started
+sleep 2.0
