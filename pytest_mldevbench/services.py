@@ -76,7 +76,7 @@ class Services:
                              capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
             raise InfrastructureError(f"task environment python does not run: {py}")
-        return [Path(p) for p in json.loads(out.stdout)] + [py.parent] + taskenv.sandbox_ro_paths()
+        return [Path(p) for p in json.loads(out.stdout)] + [py.parent]
 
     def harness_paths(self) -> list[Path]:
         return [Path(sys.prefix), Path(sys.base_prefix)]

@@ -17,6 +17,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 REQUIREMENTS = REPO_ROOT / "images" / "runtime" / "requirements.txt"
 SITE_FILES = PACKAGE_DIR / "taskenv_site"  # copied into the venv's site-packages; on PYTHONPATH for a given one
+SITE_MOUNT = "/mldb/taskenv_site"  # where a sandbox shows SITE_FILES (for MLDB_TASK_PYTHON)
 PATH_ONLY = ("sitecustomize.py",)  # never copied into a venv: it would shadow the base interpreter's own
 
 
@@ -74,12 +75,13 @@ def sandbox_env() -> dict[str, str]:
     """Variables the sandbox needs for the task environment. An interpreter the harness did not build
     (MLDB_TASK_PYTHON) gets taskenv_site/ first on PYTHONPATH (its sitecustomize.py installs the torchvision
     mirror redirection) instead of files written into its site-packages."""
-    return {"PYTHONPATH": str(SITE_FILES)} if os.environ.get("MLDB_TASK_PYTHON") else {}
+    return {"PYTHONPATH": SITE_MOUNT} if os.environ.get("MLDB_TASK_PYTHON") else {}
 
 
-def sandbox_ro_paths() -> list[Path]:
-    """What `sandbox_env` points at, to be readable (read-only) in the sandbox."""
-    return [SITE_FILES] if os.environ.get("MLDB_TASK_PYTHON") else []
+def sandbox_mounts() -> dict[str, Path]:
+    """What `sandbox_env` points at: taskenv_site/ shown read-only at a place of its own in the sandbox, so
+    that nothing of the repository around it is in the view."""
+    return {SITE_MOUNT: SITE_FILES} if os.environ.get("MLDB_TASK_PYTHON") else {}
 
 
 def ensure(progress=print) -> Path:

@@ -241,7 +241,7 @@ class Trial:
             rw_paths=[self.workspace, self.home, self.agent_dir],
             ro_paths=services.task_env_paths() + services.harness_paths() + self._asset_ro
             + list(agent.ro_paths(ctx)) + ([solution] if solution else []),
-            hidden_paths=services.hidden_paths(), stdout=self.out / "agent.log",
+            hidden_paths=services.hidden_paths(), mounts=taskenv.sandbox_mounts(), stdout=self.out / "agent.log",
             cpus=self.resources.cpus, memory_gb=self.resources.memory_gb,
         )
         try:

@@ -67,10 +67,12 @@ def test_the_path_hook_redirects_torchvision_and_runs_the_environments_own_sitec
 
 def test_sandbox_env_only_for_a_given_interpreter(monkeypatch):
     monkeypatch.delenv("MLDB_TASK_PYTHON", raising=False)
-    assert taskenv.sandbox_env() == {} and taskenv.sandbox_ro_paths() == []
+    assert taskenv.sandbox_env() == {} and taskenv.sandbox_mounts() == {}
     monkeypatch.setenv("MLDB_TASK_PYTHON", "/some/python")
-    assert taskenv.sandbox_env() == {"PYTHONPATH": str(taskenv.SITE_FILES)}
-    assert taskenv.sandbox_ro_paths() == [taskenv.SITE_FILES]
+    # shown at a place of its own: nothing of the repository around it is in the sandbox's view
+    assert taskenv.sandbox_env() == {"PYTHONPATH": taskenv.SITE_MOUNT}
+    assert taskenv.sandbox_mounts() == {taskenv.SITE_MOUNT: taskenv.SITE_FILES}
+    assert taskenv.REPO_ROOT not in Path(taskenv.SITE_MOUNT).parents
 
 
 def test_the_built_venv_gets_the_pth_but_not_the_sitecustomize(tmp_path):

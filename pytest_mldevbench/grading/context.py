@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .. import workspace
+from .. import taskenv, workspace
 from ..errors import GradingError, GradingStopped
 from ..results import Check
 from ..sandbox import SandboxSpec
@@ -410,7 +410,7 @@ class GradingContext(LegacyGrading):
         spec = SandboxSpec(
             argv=argv, cwd=cwd, env=full_env, rw_paths=[run_dir, *rw],
             ro_paths=self._env_paths + (trial._asset_ro if untrusted else []) + list(ro),
-            hidden_paths=services.hidden_paths(), stdout=out, stderr=err,
+            hidden_paths=services.hidden_paths(), mounts=taskenv.sandbox_mounts(), stdout=out, stderr=err,
             cpus=trial.resources.cpus, memory_gb=trial.resources.memory_gb,
         )
         run = services.sandbox().run(spec, timeout=timeout, should_stop=should_stop)

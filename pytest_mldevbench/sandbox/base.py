@@ -22,6 +22,8 @@ class SandboxSpec:
     rw_paths: list[Path] = field(default_factory=list)      # the only writable places
     ro_paths: list[Path] = field(default_factory=list)      # re-exposed read-only inside hidden places
     hidden_paths: list[Path] = field(default_factory=list)  # masked (empty) inside the sandbox
+    mounts: dict[str, Path] = field(default_factory=dict)   # sandbox path -> host path, read-only, for harness
+                                                             # files shown away from where they lie (/mldb/...)
     stdout: Path | None = None                               # log file (stdout and stderr together)
     stderr: Path | None = None                               # separate stderr file, if wanted
     cpus: float = 2

@@ -228,6 +228,7 @@ class DockerSandbox(Sandbox):
                 if any(h in p.parents for p in rw):  # the trial's own scratch/output places: writable
                     self.user.give([skel])
                 out.append(Mount(str(h), str(skel), type="bind", read_only=False))
+        out += [Mount(inside, str(host), type="bind", read_only=True) for inside, host in spec.mounts.items()]
         out.append(Mount(INIT_PATH, str(INIT), type="bind", read_only=True))
         if etc is not None:  # passwd and group naming the sandbox user
             out += [Mount(f"/etc/{n}", str(etc / n), type="bind", read_only=True) for n in ("passwd", "group")]

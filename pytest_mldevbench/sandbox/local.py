@@ -142,7 +142,8 @@ class LocalSandbox(Sandbox):
             for node in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri/*")):
                 argv += ["--dev-bind", node, node]
         python, python_ro = _init_python()
-        extra = {INIT_PATH: str(INIT)} | ({BRIDGE_PATH: str(bridge.dir)} if bridge is not None else {})
+        extra = {k: str(v) for k, v in spec.mounts.items()} | {INIT_PATH: str(INIT)} \
+            | ({BRIDGE_PATH: str(bridge.dir)} if bridge is not None else {})
         argv += _view(list(spec.ro_paths) + python_ro, list(spec.rw_paths), list(spec.hidden_paths), extra)
         argv += ["--remount-ro", "/", "--chdir", str(spec.cwd), "--", python, "-I", "-S", INIT_PATH]
         argv += self._init_args(spec, cgroup_fds)
