@@ -411,7 +411,7 @@ class GradingContext(LegacyGrading):
             argv=argv, cwd=cwd, env=full_env, rw_paths=[run_dir, *rw],
             ro_paths=self._env_paths + (trial._asset_ro if untrusted else []) + list(ro),
             hidden_paths=services.hidden_paths(), mounts=taskenv.sandbox_mounts(), stdout=out, stderr=err,
-            cpus=trial.resources.cpus, memory_gb=trial.resources.memory_gb,
+            cpus=trial.resources.cpus, memory_gb=trial.resources.memory_gb, judge=not untrusted,
         )
         run = services.sandbox().run(spec, timeout=timeout, should_stop=should_stop)
         result = ScriptResult(run.returncode, tail(out), tail(err), run.timed_out or run.stopped)

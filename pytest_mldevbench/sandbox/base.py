@@ -28,6 +28,7 @@ class SandboxSpec:
     stderr: Path | None = None                               # separate stderr file, if wanted
     cpus: float = 2
     memory_gb: float = 4
+    judge: bool = False  # trusted hidden code (a judge process): a uid of its own, apart from agent code's
 
 
 @dataclass

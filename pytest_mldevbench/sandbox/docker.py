@@ -40,7 +40,7 @@ from ..errors import InfrastructureError
 from .base import RunResult, Sandbox, SandboxSpec
 from .bridge import UnixBridge, loopback_ports
 from .cgroups import PIDS_LIMIT
-from .identity import SandboxUser
+from .identity import UID_KIND, SandboxUsers
 from .mounts import tmpfs, unmount_under
 from .output import Capture
 
@@ -161,13 +161,13 @@ class DockerSandbox(Sandbox):
     def __init__(self):
         self._client = None
         self.image: str | None = None
-        self._user: SandboxUser | None = None
+        self._users: SandboxUsers | None = None
 
     @property
-    def user(self) -> SandboxUser:
-        if self._user is None:
-            self._user = SandboxUser()
-        return self._user
+    def users(self) -> SandboxUsers:
+        if self._users is None:
+            self._users = SandboxUsers()
+        return self._users
 
     def check(self) -> None:
         self._client = client()
@@ -183,15 +183,14 @@ class DockerSandbox(Sandbox):
                                           + (lines[-1] if lines else f"exit {run.returncode}"))
 
     def limits(self) -> dict[str, str]:
-        user = self.user
-        return {"uid": "dedicated, one per pytest process" if user.dedicated else "the harness's",
+        return {"uid": UID_KIND if self.users.dedicated else "the harness's",
                 "memory": "docker (cgroup)", "processes": f"docker pids-limit {PIDS_LIMIT}",
                 "network": "none; meter and mirror ports bridged"}
 
     def close(self) -> None:
-        if self._user is not None:
-            self._user.close()
-            self._user = None
+        if self._users is not None:
+            self._users.close()
+            self._users = None
 
     def command(self, spec: SandboxSpec) -> list[str]:  # the container's command: the init, then the argv
         ports = loopback_ports(spec.env.values())
@@ -226,11 +225,11 @@ class DockerSandbox(Sandbox):
                     if h in t.parents:
                         (skel / t.relative_to(h)).mkdir(parents=True, exist_ok=True)
                 if any(h in p.parents for p in rw):  # the trial's own scratch/output places: writable
-                    self.user.give([skel])
+                    self.users.of(spec.judge).give([skel])
                 out.append(Mount(str(h), str(skel), type="bind", read_only=False))
         out += [Mount(inside, str(host), type="bind", read_only=True) for inside, host in spec.mounts.items()]
         out.append(Mount(INIT_PATH, str(INIT), type="bind", read_only=True))
-        if etc is not None:  # passwd and group naming the sandbox user
+        if etc is not None:  # passwd and group naming the sandbox users
             out += [Mount(f"/etc/{n}", str(etc / n), type="bind", read_only=True) for n in ("passwd", "group")]
         if bridge is not None:
             out.append(Mount(BRIDGE_DIR, str(bridge.dir), type="bind", read_only=True))
@@ -248,7 +247,7 @@ class DockerSandbox(Sandbox):
         memory = max(int(spec.memory_gb * 2**30), 64 * 2**20)
         cpus = min(float(spec.cpus), float(os.cpu_count() or 1))
         return dict(
-            image=self.image, command=self.command(spec), user=f"{self.user.uid}:{self.user.gid}", environment=env,
+            image=self.image, command=self.command(spec), user="{0.uid}:{0.gid}".format(self.users.of(spec.judge)), environment=env,
             working_dir=str(spec.cwd), mounts=self.mounts(spec, bridge, skeleton_root, etc), network_mode="none",
             read_only=True, tmpfs={"/tmp": f"rw,exec,nosuid,nodev,mode=1777,size={memory}"},
             shm_size=min(memory // 2, 2 * 2**30), mem_limit=memory, memswap_limit=memory, nano_cpus=int(cpus * 1e9),
@@ -273,9 +272,9 @@ class DockerSandbox(Sandbox):
         capture = Capture()
         start = time.monotonic()
         try:
-            self.user.write_etc(work.etc)
+            self.users.write_etc(work.etc)
             kwargs = self.container_kwargs(spec, bridge, work.skeletons, work.etc)
-            self.user.give(_unique(spec.rw_paths))
+            self.users.of(spec.judge).give(_unique(spec.rw_paths))
             try:
                 container = cli.containers.create(**kwargs)
                 stream = cli.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=False,

@@ -277,6 +277,7 @@ def lock_down(opts: dict) -> None:
     for which, value in opts["rlimits"].items():
         resource.setrlimit(which, (value, value))
     install_seccomp(libc)
+    os.umask(0o022)  # what a run writes is readable by the other uid (a judge's inputs by the probes), never writable
     verify()
 
 

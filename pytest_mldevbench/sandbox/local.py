@@ -42,7 +42,7 @@ from ..errors import InfrastructureError
 from .base import Launch, Sandbox, SandboxSpec
 from .bridge import UnixBridge, loopback_ports
 from .cgroups import PIDS_LIMIT, Cgroups
-from .identity import HOSTNAME, SandboxUser
+from .identity import HOSTNAME, UID_KIND, SandboxUsers
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # what of the host's /etc a program may need; the rest (shadow, ssh, resolv.conf, pip.conf, ...) stays out
@@ -60,16 +60,16 @@ class LocalSandbox(Sandbox):
     name = "local"
 
     def __init__(self):
-        self._user: SandboxUser | None = None
+        self._users: SandboxUsers | None = None
         self._cgroups: Cgroups | None = None
         self._etc: Path | None = None
 
     # -- what this machine gives -------------------------------------------------------------------
     @property
-    def user(self) -> SandboxUser:
-        if self._user is None:
-            self._user = SandboxUser()
-        return self._user
+    def users(self) -> SandboxUsers:
+        if self._users is None:
+            self._users = SandboxUsers()
+        return self._users
 
     @property
     def cgroups(self) -> Cgroups:
@@ -91,11 +91,11 @@ class LocalSandbox(Sandbox):
                 raise InfrastructureError(f"the local sandbox cannot run safely here: {why}")
 
     def limits(self) -> dict[str, str]:
-        user = self.user
+        dedicated = self.users.dedicated
         memory = self.cgroups.kind
         processes = f"{memory} {PIDS_LIMIT}" if self.cgroups.version else \
-            f"RLIMIT_NPROC: {PIDS_LIMIT}{'' if user.dedicated else ' more than the harness user runs'}"
-        return {"uid": "dedicated, one per pytest process" if user.dedicated else "the harness's, in a user namespace",
+            f"RLIMIT_NPROC: {PIDS_LIMIT}{'' if dedicated else ' more than the harness user runs'}"
+        return {"uid": UID_KIND if dedicated else "the harness's, in a user namespace",
                 "memory": memory, "processes": processes,
                 "network": "loopback only; meter and mirror ports bridged"}
 
@@ -103,14 +103,14 @@ class LocalSandbox(Sandbox):
         if self._etc is not None:
             shutil.rmtree(self._etc, ignore_errors=True)
             self._etc = None
-        if self._user is not None:
-            self._user.close()
-            self._user = None
+        if self._users is not None:
+            self._users.close()
+            self._users = None
 
     # -- one run -------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def launch(self, spec: SandboxSpec) -> Iterator[Launch]:
-        self.user.give(_unique(spec.rw_paths))
+        self.users.of(spec.judge).give(_unique(spec.rw_paths))
         ports = loopback_ports(spec.env.values())
         bridge = UnixBridge(ports) if ports else None
         group = None
@@ -152,7 +152,7 @@ class LocalSandbox(Sandbox):
         return argv + ["--"] + list(spec.argv)
 
     def _init_args(self, spec: SandboxSpec, cgroup_fds) -> list[str]:
-        user = self.user
+        user = self.users.of(spec.judge)
         args = ["--user", f"{user.uid}:{user.gid}"] if user.dedicated else []
         for fd in cgroup_fds:
             args += ["--cgroup-fd", str(fd)]
@@ -185,7 +185,7 @@ class LocalSandbox(Sandbox):
                         shutil.copy2(host, mine)
                 except OSError:
                     continue  # unreadable on the host: not needed
-            self.user.write_etc(folder)
+            self.users.write_etc(folder)
             for sub in [folder, *folder.rglob("*")]:
                 if not sub.is_symlink():
                     sub.chmod(0o755 if sub.is_dir() else 0o644)

@@ -1,5 +1,8 @@
 """observe → judge through the real sandbox: probes isolated, judge apart; the grading budget."""
+import os
 from pathlib import Path
+
+import pytest
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "grading_cases" / "extras"
 
@@ -16,3 +19,13 @@ def test_graded_runs_share_grading_timeout_s(bench):
     assert "grading_timeout_s" in trial["detail"] and "sleep" in trial["detail"], trial["detail"]
     assert [c["name"] for c in trial["checks"]] == ["a check before the slow run"]
     assert trial["timings"]["grade_s"] < 20
+
+
+def test_agent_code_cannot_touch_what_a_judge_wrote(bench):
+    """As root the judge has a uid of its own: agent code (a probe importing it) can neither write nor chmod
+    the judge's inputs folder it reads, and owns nothing of it."""
+    if os.geteuid() != 0:
+        pytest.skip("without root, judges and agent code share the harness's uid (in a user namespace)")
+    trial = bench(str(CASES / "judge_apart"), "--agent=oracle").trial("oracle")
+    assert trial["outcome"] == "passed", trial["checks"]
+    assert len(trial["checks"]) == 4
