@@ -299,7 +299,7 @@ class Collector:
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if SERVICES in config.stash:
-        config.stash[SERVICES].stop()
+        config.stash[SERVICES].close()
     if EXECUTOR in config.stash:
         config.stash[EXECUTOR].shutdown()
     if _is_worker(config) or CFG not in config.stash:

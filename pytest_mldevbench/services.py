@@ -134,10 +134,20 @@ class Services:
                 Path(__file__).resolve().parent]
 
     def stop(self) -> None:
-        """Stop the meter and mirror, close the sandbox and the trial disks; the next trial that needs one
-        starts it afresh (even if stopping hangs)."""
-        parts = ((self._meter, "stop"), (self._assets, "stop"), (self._sandbox, "close"), (self._disks, "close"))
-        self._meter = self._assets = self._sandbox = self._disks = None
+        """Stop the meter and mirror; the next trial that needs one starts it afresh (even if stopping hangs).
+        The watchdog calls this after a hit; the sandbox and the trial disks stay."""
+        parts, self._meter, self._assets = [(self._meter, "stop"), (self._assets, "stop")], None, None
+        self._end(parts)
+
+    def close(self) -> None:
+        """At the session's end: stop the services, release the sandbox (its uids, generated /etc) and free
+        the trial disks."""
+        self.stop()
+        parts, self._sandbox, self._disks = [(self._sandbox, "close"), (self._disks, "close")], None, None
+        self._end(parts)
+
+    @staticmethod
+    def _end(parts) -> None:
         for part, end in parts:
             if part is not None:
                 try:
