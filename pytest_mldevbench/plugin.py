@@ -17,7 +17,7 @@ from .report import config_warnings, json_report, table
 from .results import ERROR, FAILED, PASSED, RESULT_PROPERTY, TrialResult
 from .services import Services, git_sha
 from .tasks import CATEGORIES, load_task
-from .trial import Trial, TrialParam, dir_name
+from .trial import PARAM_FIXTURE, Trial, TrialParam, dir_name
 
 CFG = pytest.StashKey[options.RunConfig]()
 SERVICES = pytest.StashKey[Services]()
@@ -157,7 +157,7 @@ def pytest_generate_tests(metafunc):
             for run in range(1, cfg.runs + 1):
                 p = TrialParam(agent, model, run)
                 params.append(pytest.param(p, id=p.id, marks=marks))
-    metafunc.parametrize("grading", params, indirect=True)
+    metafunc.parametrize(PARAM_FIXTURE, params, indirect=True)
 
 
 @pytest.fixture

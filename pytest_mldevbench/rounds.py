@@ -28,6 +28,7 @@ import pytest
 
 from .report import json_report, sequential
 from .results import RESULT_PROPERTY
+from .trial import param_of
 
 PLANNED_PROPERTY = "mldb.planned"  # {task_id, label, run} on every report of a trial item
 SKIPPED_PROPERTY = "mldb.skipped"  # the reason, on the report of a trial the sequential gate did not run
@@ -36,13 +37,8 @@ RECORD_KEYS = ("task_id", "agent", "model", "run", "outcome")  # what a look rea
 POLL_S = 0.25
 
 
-def _param(item):
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("trial") if callspec is not None else None
-
-
 def _planned(item) -> sequential.Planned | None:
-    p = _param(item)
+    p = param_of(item)
     marker = item.get_closest_marker("mldb_task")
     if p is None or marker is None or not hasattr(p, "run"):
         return None
@@ -130,7 +126,7 @@ class RoundGate:
     def pytest_collection_modifyitems(self, items):
         """After every other ordering (a stable sort: whatever order they chose stays within a round)."""
         result = yield
-        items[:] = sorted(items, key=lambda item: getattr(_param(item), "run", 0))
+        items[:] = sorted(items, key=lambda item: getattr(param_of(item), "run", 0))
         self.plan = {item.nodeid: p for item in items if (p := _planned(item)) is not None}
         return result
 

@@ -24,6 +24,7 @@ import pytest
 
 from .errors import TaskError
 from .tasks import load_task
+from .trial import param_of
 
 WORKERINPUT_KEY = "mldb_durations"
 
@@ -111,23 +112,18 @@ def longest_first(items: Sequence, expected: Callable[[object], float | None]) -
 
 def order_items(items: list, durations: Durations, profile: str, task_of: Callable) -> list:
     """The collection with its trial items longest first, in the places trial items held (other items stay)."""
-    slots = [i for i, item in enumerate(items) if _param(item) is not None]
+    slots = [i for i, item in enumerate(items) if param_of(item) is not None]
     if len(slots) < 2:
         return list(items)
 
     def expected(item) -> float | None:
-        p = _param(item)
+        p = param_of(item)
         return durations.expected(task_of(item), p.agent, p.model, profile)
     ordered = longest_first([items[i] for i in slots], expected)
     out = list(items)
     for slot, item in zip(slots, ordered):
         out[slot] = item
     return out
-
-
-def _param(item):
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("trial") if callspec is not None else None
 
 
 class Ordering:

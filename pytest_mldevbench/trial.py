@@ -43,6 +43,16 @@ class TrialParam:
         return "-".join(parts)
 
 
+PARAM_FIXTURE = "grading"  # the fixture parametrized with each trial item's TrialParam (plugin.py)
+
+
+def param_of(item) -> TrialParam | None:
+    """The TrialParam of a trial item; None for any other test item."""
+    callspec = getattr(item, "callspec", None)
+    param = callspec.params.get(PARAM_FIXTURE) if callspec is not None else None
+    return param if isinstance(param, TrialParam) else None
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

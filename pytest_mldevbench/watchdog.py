@@ -219,9 +219,8 @@ class Watchdog:
 
 
 def _param(item):
-    from .trial import TrialParam
-    param = getattr(getattr(item, "callspec", None), "params", {}).get("trial")
-    return param if isinstance(param, TrialParam) else None
+    from .trial import param_of  # trial.py imports the harness: not at import time here
+    return param_of(item)
 
 
 def _frames(frame):

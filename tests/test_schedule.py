@@ -11,7 +11,7 @@ import pytest
 from pytest_mldevbench import schedule
 from pytest_mldevbench.errors import TaskError
 from pytest_mldevbench.tasks import load_task
-from pytest_mldevbench.trial import TrialParam
+from pytest_mldevbench.trial import PARAM_FIXTURE, TrialParam
 
 REPO = Path(__file__).resolve().parents[1]
 SLEEP_CASES = Path(__file__).parent / "data" / "sleep_cases"
@@ -49,13 +49,13 @@ def test_longest_first_puts_unknown_first_and_keeps_ties_in_order():
 
 def test_order_items_moves_only_trials_and_is_deterministic():
     def item(task_id, run=1):
-        return SimpleNamespace(task_id=task_id, callspec=SimpleNamespace(params={"trial": TrialParam("oracle", None, run)}))
+        return SimpleNamespace(task_id=task_id, callspec=SimpleNamespace(params={PARAM_FIXTURE: TrialParam("oracle", None, run)}))
     plain = SimpleNamespace(task_id=None)
     items = [item("short"), plain, item("long"), item("mid"), item("long", 2)]
     durations = schedule.Durations(by_task={"short": 1, "long": 9, "mid": 5})
     order = schedule.order_items(items, durations, "smoke", lambda it: _task(it.task_id))
     assert [getattr(i, "task_id") for i in order] == ["long", None, "long", "mid", "short"]
-    assert order[0].callspec.params["trial"].run == 1 and order[2].callspec.params["trial"].run == 2
+    assert order[0].callspec.params[PARAM_FIXTURE].run == 1 and order[2].callspec.params[PARAM_FIXTURE].run == 2
     assert schedule.order_items(list(reversed(items)), durations, "smoke", lambda it: _task(it.task_id))[3] is plain
 
 

@@ -182,8 +182,8 @@ class AssetPreparation:
         self.done = False
 
     def pytest_collection_finish(self, session):
-        self._run([Path(item.path).parent for item in session.items
-                   if getattr(getattr(item, "callspec", None), "params", {}).get("trial") is not None])
+        from ..trial import param_of
+        self._run([Path(item.path).parent for item in session.items if param_of(item) is not None])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids):

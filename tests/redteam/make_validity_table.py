@@ -20,6 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from pytest_mldevbench.tasks import load_task  # noqa: E402
+from tests.cheat_agents import all_cheats  # noqa: E402
 from tests.redteam.agents import GENERIC_CHEATS  # noqa: E402
 
 
@@ -94,7 +96,27 @@ def render(meta: dict, trials: list[dict]) -> str:
         doc = (Path(__file__).parent / "cheats" / c.file).read_text().split('"""')[1].replace("\n", " ").strip()
         mean = sum(secs[c.agent]) / len(secs[c.agent]) if secs[c.agent] else float("nan")
         lines.append(f"| `{c.name}` | {doc} | {c.why} | {mean:.1f} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + verdicts([task for _, task in tasks])) + "\n"
+
+
+def verdicts(task_ids: list[str]) -> list[str]:
+    """Per task, how its verdict is computed (task.toml `[verdict]`) and its own cheats (tests/cheats/)."""
+    folders = {p.parent.name: p.parent for p in (REPO / "cases").glob("*/*/task.toml")}
+    cheats = all_cheats()
+    lines = ["", "## How each task's verdict is computed", "",
+             "From each task's `[verdict]` table (task.toml). *Observed*: what of the agent's runs at grading, in "
+             "the sandbox, and what is collected from it as data; none of it is a verdict by itself. *Trusted*: "
+             "what the validator (harness process) or a judge process (hidden reference code only, never the "
+             "agent's) recomputes or compares it with. Every task is also covered by every generic cheat above.",
+             "", "| task | observed | trusted | its own cheats (tests/cheats/) |", "| --- | --- | --- | --- |"]
+    for task_id in task_ids:
+        if task_id not in folders:
+            continue
+        verdict = load_task(folders[task_id]).verdict
+        own = ", ".join(f"`{c.name}`" for c in cheats.get(task_id, [])) or "–"
+        lines.append(f"| {task_id} | {verdict.get('observed', '**not stated**')} | "
+                     f"{verdict.get('trusted', '**not stated**')} | {own} |")
+    return lines
 
 
 def run_session(workers: str) -> Path:
