@@ -17,7 +17,7 @@ from .report import config_warnings, json_report, table
 from .results import ERROR, FAILED, PASSED, RESULT_PROPERTY, TrialResult
 from .services import Services, git_sha
 from .tasks import CATEGORIES, load_task
-from .trial import PARAM_FIXTURE, Trial, TrialParam, dir_name
+from .trial import PARAM_FIXTURE, Trial, TrialParam, dir_name, param_of
 
 CFG = pytest.StashKey[options.RunConfig]()
 SERVICES = pytest.StashKey[Services]()
@@ -220,7 +220,7 @@ def pytest_collection_finish(session):
 def pytest_runtestloop(session):
     """Before the first trial: a sandbox that cannot run safely here stops the session with its reason (one
     line), rather than erroring every trial (with xdist, the controller checks: see below)."""
-    if not _is_worker(session.config) and any("trial" in getattr(i, "fixturenames", ()) for i in session.items):
+    if not _is_worker(session.config) and any(param_of(i) is not None for i in session.items):
         _check_sandbox(session.config)
 
 
