@@ -7,7 +7,6 @@ positions the judge chose; the logits and sampled parameter gradients come back 
 recorded layers with its own code and the regenerated weights.
 """
 import torch
-import torch.nn as nn
 
 SETTINGS = ("stride", "padding", "dilation", "groups", "padding_mode", "kernel_size", "ceil_mode", "output_size",
             "start_dim", "end_dim", "negative_slope", "approximate")
