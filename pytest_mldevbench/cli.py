@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -46,9 +47,43 @@ def _env_path(args) -> int:
     return 0
 
 
+def _trial_of(report: dict, wanted: str) -> dict:
+    """The trial `wanted` names: its trial id, its folder's name, or a part of its id that only it has."""
+    trials = report.get("trials") or []
+    for t in trials:
+        if wanted in (t.get("trial_id"), Path(t.get("artifacts_dir") or "").name):
+            return t
+    found = [t for t in trials if wanted in str(t.get("trial_id"))]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise BadInput(f"--trial {wanted!r} matches {len(found)} trials: "
+                       + ", ".join(str(t.get("trial_id")) for t in found[:5]) + (" ..." if len(found) > 5 else ""))
+    raise BadInput(f"--trial {wanted!r} matches no trial of the report ({len(trials)} trials, e.g. "
+                   + ", ".join(str(t.get("trial_id")) for t in trials[:3]) + ")")
+
+
+def _print_trajectory(report: dict, wanted: str) -> int:
+    from .report import trajectories
+    t = _trial_of(report, wanted)
+    doc = trajectories.read(t.get("artifacts_dir"))
+    if doc is None:
+        raise BadInput(f"trial {t.get('trial_id')} has no readable trajectory.json in {t.get('artifacts_dir')} "
+                       "(an agent that made no LLM calls through the meter has none)")
+    print(trajectories.text(doc, width=shutil.get_terminal_size((100, 20)).columns))
+    checks = t.get("checks") or []
+    print(f"outcome: {t.get('outcome')}" + (f" ({t.get('reason')})" if t.get("reason") else "")
+          + f", checks {sum(bool(c.get('ok')) for c in checks)}/{len(checks)} ok")
+    for c in checks:
+        print(f"  {'ok  ' if c.get('ok') else 'FAIL'} {c.get('name')}" + (f": {c.get('detail')}" if c.get("detail") else ""))
+    return 0
+
+
 def _report(args) -> int:
     from .report import json_report, table
     report = json_report.load(Path(args.results))
+    if args.trial:
+        return _print_trajectory(report, args.trial)
     print(table.render(report))
     if args.html or args.screenshot:
         from .report import browser, html
@@ -135,6 +170,8 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("results", help="a report written by --mldb-json")
     rep.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML report")
     rep.add_argument("--screenshot", metavar="OUT.png", help="also render the HTML report to a PNG (needs Chromium)")
+    rep.add_argument("--trial", metavar="ID", help="print this trial's trajectory and checks instead (its trial id, "
+                     "folder name, or a part of its id only it has)")
     rep.set_defaults(func=_report)
     cmp_ = sub.add_parser("compare", help="compare two JSON reports task by task, with a statistical gate")
     cmp_.add_argument("base", help="the baseline report")
