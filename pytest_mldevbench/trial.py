@@ -15,7 +15,7 @@ from typing import Callable
 
 import pytest
 
-from . import gpus, taskenv, trajectory, workspace
+from . import gpus, integrity, taskenv, trajectory, workspace
 from .agents import AgentContext, AgentSpec
 from .errors import GradingStopped, GradingTimeout, InfrastructureError
 from .grading import GradingContext
@@ -336,6 +336,7 @@ class Trial:
                     r.detail = (failure[1] if failure else None) or first_failed or "no checks recorded"
                 if grading.stopped:
                     r.detail += f" ({grading.stopped})"
+        r.flags = integrity.flags_of(self)  # evidence beside the outcome, never deciding it
         r.timings["total_s"] = round(time.monotonic() - self._t0, 3)
         r.finished_at = now()
         try:

@@ -24,7 +24,7 @@ th{background:#f3f5fa}td.num{text-align:right}.cell{font-weight:600;text-align:c
 border-left:3px solid #dde;padding-left:8px;font-size:12px}.step{border:1px solid #dde;border-radius:4px;margin:4px 0;padding:4px 8px}
 .step.agent{background:#f7f9ff}.step.user{background:#fffdf3}.step.system{background:#f6f6f6}.step-head{font-size:12px;color:#556}
 .step pre{white-space:pre-wrap;word-break:break-word;margin:2px 0;font:12px/1.35 ui-monospace,monospace}
-.call{border-left:3px solid #3b6fd4;padding-left:6px;margin:3px 0}.result{border-left:3px solid #2e9d6a;padding-left:6px;margin:3px 0}
+.flagged{color:#8a4b00}.call{border-left:3px solid #3b6fd4;padding-left:6px;margin:3px 0}.result{border-left:3px solid #2e9d6a;padding-left:6px;margin:3px 0}
 """
 
 # Inline JS: draws everything from the JSON in <script id="mldb-data">. Errors land in #errors and in
@@ -110,10 +110,11 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
 
 // per-trial details
 (function(){const t=document.getElementById('trials');const head=el('tr');
- ['trial','outcome','reason','score','checks','tokens','cost USD','steps','time s','artifacts'].forEach(h=>head.appendChild(el('th',{},h)));t.appendChild(head);
+ ['trial','outcome','reason','flags','score','checks','tokens','cost USD','steps','time s','artifacts'].forEach(h=>head.appendChild(el('th',{},h)));t.appendChild(head);
  R.trials.forEach((tr,i)=>{const row=el('tr');row.appendChild(el('td',{},tr.trial_id));
   row.appendChild(el('td',{class:tr.outcome==='passed'?'pass':tr.outcome==='failed'?'fail':'error'},tr.outcome));
-  row.appendChild(el('td',{},tr.reason||''));row.appendChild(el('td',{class:'num'},(tr.score||0).toFixed(2)));
+  row.appendChild(el('td',{},tr.reason||''));row.appendChild(flagCell(tr.flags||[]));
+  row.appendChild(el('td',{class:'num'},(tr.score||0).toFixed(2)));
   const ck=el('td');const det=el('details');const ok=(tr.checks||[]).filter(c=>c.ok).length;
   det.appendChild(el('summary',{},ok+'/'+(tr.checks||[]).length+' ok'));
   (tr.checks||[]).forEach(c=>det.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.value!=null?' [measured '+(+c.value.toFixed(4))+']':'')+(c.detail?': '+c.detail:''))));
@@ -123,9 +124,14 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
   row.appendChild(el('td',{class:'num'},u.cost_usd===null?'cost unknown':(u.cost_usd||0).toFixed(4)));row.appendChild(el('td',{class:'num'},String(tr.steps||0)));
   row.appendChild(el('td',{class:'num'},((tr.timings||{}).total_s||0).toFixed(1)));
   const a=el('td');const href=D.links[i];if(href){a.appendChild(el('a',{href:href},'folder'));}row.appendChild(a);t.appendChild(row);
-  const steps=D.trajectories[i];if(steps){const tr2=el('tr');const td=el('td',{colspan:10});td.appendChild(trajectory(tr,steps));
+  const steps=D.trajectories[i];if(steps){const tr2=el('tr');const td=el('td',{colspan:11});td.appendChild(trajectory(tr,steps));
    tr2.appendChild(td);t.appendChild(tr2);}});})();
 
+// integrity flags: evidence beside the outcome (integrity.py), never part of it
+function flagText(f){return f.flag+(f.step?' (step '+f.step+')':'')+': '+f.evidence;}
+function flagCell(flags){const td=el('td',{class:flags.length?'flagged':'muted'});if(!flags.length){td.textContent='-';return td;}
+ const d=el('details');const kinds=[...new Set(flags.map(f=>f.flag))];d.appendChild(el('summary',{},kinds.join(', ')));
+ flags.forEach(f=>d.appendChild(el('div',{},flagText(f))));td.appendChild(d);return td;}
 // one trial's trajectory: its steps, and its grading checks beside them
 function lines(text,n){const box=el('div');const ls=String(text).split('\n');box.appendChild(el('pre',{},ls.slice(0,n).join('\n')));
  if(ls.length>n){const d=el('details');d.appendChild(el('summary',{class:'muted'},(ls.length-n)+' more lines'));
@@ -150,6 +156,8 @@ function trajectory(tr,steps){const det=el('details',{class:'traj'});
  const right=el('div',{class:'tj-checks'});right.appendChild(el('b',{},'grading: '+tr.outcome+(tr.reason?' ('+tr.reason+')':'')));
  (tr.checks||[]).forEach(c=>right.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.detail?': '+c.detail:''))));
  (tr.notes||[]).forEach(n=>right.appendChild(el('div',{class:'muted'},typeof n==='string'?n:JSON.stringify(n))));
+ if((tr.flags||[]).length){right.appendChild(el('b',{},'integrity flags (evidence; the outcome stands)'));
+  tr.flags.forEach(f=>right.appendChild(el('div',{class:'flagged'},flagText(f))));}
  box.appendChild(left);box.appendChild(right);det.appendChild(box);return det;}
 
 document.body.dataset.errors=String(errs.length);

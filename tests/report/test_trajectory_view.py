@@ -9,7 +9,7 @@ import pytest
 
 from pytest_mldevbench import cli, trajectory
 from pytest_mldevbench.meter.transcript import Transcript
-from pytest_mldevbench.report import browser, html, json_report
+from pytest_mldevbench.report import browser, html, json_report, table
 
 from .factory import report, trial
 
@@ -46,6 +46,7 @@ def _report_with_trajectory(tmp_path):
     tr["artifacts_dir"] = str(tmp_path / "out" / "t__react-1")
     tr["checks"] = [{"name": "loss below 0.05", "ok": True, "detail": "0.032"},
                     {"name": "a.txt has the answer", "ok": False, "detail": "wrong content"}]
+    tr["flags"] = [{"flag": "package_install", "evidence": "pip install lightgbm", "step": 3}]
     _trial_folder(tmp_path / "out" / "t__react-1")
     other = trial("u", "oracle", 1, True)  # an agent without LLM calls: no trajectory
     rep = report([tr, other])
@@ -78,6 +79,16 @@ def test_html_shows_steps_results_collapsed_and_checks(tmp_path):
     assert "I will train." in dom and "python train.py" in dom
     checks = re.search(r'<div class="tj-checks">(.*?)</div></div></details>', dom, re.S).group(1)
     assert "loss below 0.05" in checks and "wrong content" in checks
+    assert "package_install (step 3): pip install lightgbm" in checks  # the flags beside the checks
+    assert '<td class="flagged"><details><summary>package_install</summary>' in dom  # and in the trials table
+    assert dom.count('<td class="muted">-</td>') >= 1  # the unflagged trial
+
+
+def test_table_lists_flagged_trials(tmp_path):
+    rep, _ = _report_with_trajectory(tmp_path)
+    text = table.render(rep)
+    assert "integrity flags (evidence to read; outcomes unchanged): 1 trial(s)" in text
+    assert "t[react-1] (failed): package_install" in text
 
 
 def test_report_trial_prints_the_trajectory(tmp_path, capsys):
