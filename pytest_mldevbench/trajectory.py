@@ -84,8 +84,8 @@ class _Builder:
             self.add(step)
             return
         step = {"source": "system" if role == "system" else "user", "message": m.get("text", ""), "timestamp": ts}
-        if reset:
-            step["is_copied_context"] = True
+        if reset:  # the request did not extend the previous one: a new conversation or a rewritten history
+            step["extra"] = {"new_context": True}
         self.add(step)
 
 
@@ -106,8 +106,8 @@ def build(out_dir: Path, *, trial_id: str, task_id: str, agent: str, model: str 
             capped = True
         if rec.get("tools") and tools is None:
             tools = rec["tools"]
-        for m in rec.get("new") or []:
-            b.message(m, ts, bool(rec.get("reset")))
+        for i, m in enumerate(rec.get("new") or []):
+            b.message(m, ts, bool(rec.get("reset")) and i == 0)
         status = call.get("status") or rec.get("status") or "unknown"
         if status == "refused":
             b.add({"source": "system", "timestamp": ts,

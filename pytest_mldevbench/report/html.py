@@ -137,6 +137,7 @@ function lines(text,n){const box=el('div');const ls=String(text).split('\n');box
  if(ls.length>n){const d=el('details');d.appendChild(el('summary',{class:'muted'},(ls.length-n)+' more lines'));
   d.appendChild(el('pre',{},ls.slice(n).join('\n')));box.appendChild(d);}return box;}
 function trajectory(tr,steps){const det=el('details',{class:'traj'});
+ if(D.trajectories.filter(Boolean).length<=2)det.open=true;  // a report of one or two trials: shown open
  const calls=steps.filter(s=>s.tokens).length;
  det.appendChild(el('summary',{},'trajectory: '+steps.length+' steps, '+calls+' LLM calls'));
  const box=el('div',{class:'tj'});const left=el('div',{class:'tj-steps'});

@@ -200,6 +200,8 @@ def test_rewritten_history_is_recorded_whole_and_marked(tmp_path):
     second = _lines(tmp_path)[1]
     assert second["reset"] is True and [m["text"] for m in second["new"]] == ["summary of a/b", "noted", "go on"]
     steps = _built(tmp_path, "m")["steps"]
-    copied = [s for s in steps if s.get("is_copied_context")]
-    assert [s["message"] for s in copied] == ["summary of a/b", "noted", "go on"]
-    assert copied[1]["source"] == "agent" and copied[1]["llm_call_count"] == 0
+    assert [(s["source"], s["message"]) for s in steps] == [
+        ("user", "a"), ("agent", "b"), ("user", "summary of a/b"), ("agent", "noted"), ("user", "go on"), ("agent", "c")]
+    assert steps[2]["extra"] == {"new_context": True} and "extra" not in steps[4]
+    # the assistant message the agent wrote into its history is no LLM call of this trial
+    assert steps[3]["is_copied_context"] is True and steps[3]["llm_call_count"] == 0 and "metrics" not in steps[3]
