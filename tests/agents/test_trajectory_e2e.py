@@ -1,5 +1,5 @@
-"""Trajectories end to end: a ReAct trial and a cli trial (no agent-side code for it) against the scripted
-backend, in one harness session; each trial's trajectory.json validates against ATIF, has one agent step
+"""Trajectories end to end: a ReAct trial, a cli trial (no agent-side code for it) against the scripted
+backend, and the oracle in one harness session; each trial's trajectory.json validates against ATIF, has one agent step
 per scripted reply with its tool calls, results and the ledger's figures, and shows in the HTML report (in
 headless Chromium) and in `mldevbench report --trial`."""
 from __future__ import annotations
@@ -38,7 +38,10 @@ def test_react_and_cli_trajectories(bench, both, agent_ready, tmp_path, capsys):
     for agent in ("react", "cli"):
         agent_ready(agent)
     code = shlex.quote(TOY_CLI).replace("{", "{{").replace("}", "}}")
-    run = run_agent(bench, server, "react,cli", HELLO, f"--agent-cmd=python -c {code} {{prompt_file}}")
+    run = run_agent(bench, server, "react,cli,oracle", HELLO, f"--agent-cmd=python -c {code} {{prompt_file}}")
+    oracle = run.trial("oracle")  # no LLM: no trajectory; a clean solution: no flags
+    assert oracle["outcome"] == "passed" and oracle["flags"] == []
+    assert not (Path(oracle["artifacts_dir"]) / "trajectory.json").exists()
     docs = {}
     for agent, script in (("react", scripts["react_hello_world"]), ("cli", scripts["cli_hello_world"])):
         trial = run.trial(agent)
@@ -47,6 +50,7 @@ def test_react_and_cli_trajectories(bench, both, agent_ready, tmp_path, capsys):
         trajectory.load(path)  # validates against the ATIF models (raises otherwise)
         doc = docs[agent] = json.loads(path.read_text())
         assert doc["schema_version"] == "ATIF-v1.8" and doc["session_id"] == trial["trial_id"]
+        assert trial["flags"] == []  # the scripted solutions install nothing and stay in the workspace
         steps = _agent_steps(doc)
         assert len(steps) == len(script) == trial["steps"]
         for step, reply in zip(steps, script):
@@ -93,5 +97,5 @@ def test_react_and_cli_trajectories(bench, both, agent_ready, tmp_path, capsys):
     assert cli.main(["report", str(report_json), "--trial", "cli"]) == 0
     out = capsys.readouterr().out
     assert "#2 agent" in out and "Wrote hello.py." in out and "outcome: passed" in out
-    assert cli.main(["report", str(report_json), "--trial", "hello_world"]) == 4  # two trials match
-    assert "matches 2 trials" in capsys.readouterr().err
+    assert cli.main(["report", str(report_json), "--trial", "hello_world"]) == 4  # three trials match
+    assert "matches 3 trials" in capsys.readouterr().err
