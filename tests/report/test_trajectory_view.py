@@ -106,3 +106,15 @@ def test_report_trial_bad_input_is_one_line(tmp_path, capsys, wanted, message):
     assert cli.main(["report", str(path), "--trial", wanted]) == 4
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_trial_takes_a_trial_folder(tmp_path, capsys, monkeypatch):
+    _report_with_trajectory(tmp_path)
+    folder = tmp_path / "out" / "t__react-1"
+    (folder / "result.json").write_text(json.dumps({"trial_id": "t[react-1]", "outcome": "passed", "checks": []}))
+    monkeypatch.chdir(tmp_path)  # no mldb-out/report.json here: the folder alone is enough
+    assert cli.main(["report", "--trial", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "#5 agent" in out and "Done: loss 0.032." in out and "outcome: passed" in out
+    assert cli.main(["report", "--trial", "t[react-1]"]) == 4
+    assert "give the report" in capsys.readouterr().err
