@@ -89,7 +89,8 @@ def _print_trajectory(report: dict | None, wanted: str) -> int:
     print(f"outcome: {t.get('outcome')}" + (f" ({t.get('reason')})" if t.get("reason") else "")
           + f", checks {sum(bool(c.get('ok')) for c in checks)}/{len(checks)} ok")
     for c in checks:
-        print(f"  {'ok  ' if c.get('ok') else 'FAIL'} {c.get('name')}" + (f": {c.get('detail')}" if c.get("detail") else ""))
+        detail = f": {c.get('detail')}" if c.get("detail") else ""
+        print(f"  {'ok  ' if c.get('ok') else 'FAIL'} {c.get('name')}{detail}")
     return 0
 
 

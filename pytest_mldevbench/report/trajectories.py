@@ -49,7 +49,8 @@ def compact(doc: dict) -> list[dict]:
                               "args": _cut(_arguments_text(tc.get("arguments")))} for tc in s["tool_calls"]]
         results = ((s.get("observation") or {}).get("results")) or []
         if results:
-            step["results"] = [{"id": r.get("source_call_id"), "content": _cut(r.get("content") or "")} for r in results]
+            step["results"] = [{"id": r.get("source_call_id"), "content": _cut(r.get("content") or "")}
+                               for r in results]
         if m:
             step["tokens"] = [m.get("prompt_tokens"), m.get("completion_tokens")]
             step["cost"] = m.get("cost_usd")
@@ -78,7 +79,8 @@ def text(doc: dict, width: int = 100, max_lines: int = 12) -> str:
     fm = doc.get("final_metrics") or {}
     agent = doc.get("agent") or {}
     head = (f"trajectory of {doc.get('session_id', '?')}: agent {agent.get('name')} model {agent.get('model_name')}, "
-            f"{len(doc.get('steps') or [])} steps, {fm.get('total_prompt_tokens', 0)}+{fm.get('total_completion_tokens', 0)}"
+            f"{len(doc.get('steps') or [])} steps, "
+            f"{fm.get('total_prompt_tokens', 0)}+{fm.get('total_completion_tokens', 0)}"
             f" tokens, cost {_usd(fm.get('total_cost_usd'))}")
     out = [head]
     for s in compact(doc):
