@@ -282,8 +282,11 @@ class Trial:
         if self._meter_key is None:
             return None
         usage = self.services.meter().close_trial(self._meter_key)
-        trajectory.write(self.out, trial_id=self.result.trial_id, task_id=self.task.id, agent=self.param.agent,
-                         model=self._model_name)
+        try:  # a record for people to read: a harness bug here must not change the trial's outcome
+            trajectory.write(self.out, trial_id=self.result.trial_id, task_id=self.task.id, agent=self.param.agent,
+                             model=self._model_name)
+        except (OSError, ValueError) as exc:
+            self.grading.note("trajectory", f"not written: {str(exc)[:300]}")
         self.result.usage = Usage(calls=usage.calls, prompt_tokens=usage.prompt_tokens,
                                   completion_tokens=usage.completion_tokens, cached_tokens=usage.cached_tokens,
                                   cost_usd=usage.cost_usd if usage.cost_known else None,
