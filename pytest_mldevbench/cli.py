@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from . import taskenv
 from .errors import MldbError
 
 USAGE = 4  # bad input to `plan` (as pytest's usage errors)
+DEFAULT_REPORT = "mldb-out/report.json"  # where a session with the default --mldb-out writes its report
 
 
 class BadInput(MldbError):
@@ -46,9 +49,59 @@ def _env_path(args) -> int:
     return 0
 
 
+def _trial_of(report: dict, wanted: str) -> dict:
+    """The trial `wanted` names: its trial id, its folder's name, or a part of its id that only it has."""
+    trials = report.get("trials") or []
+    for t in trials:
+        if wanted in (t.get("trial_id"), Path(t.get("artifacts_dir") or "").name):
+            return t
+    found = [t for t in trials if wanted in str(t.get("trial_id"))]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise BadInput(f"--trial {wanted!r} matches {len(found)} trials: "
+                       + ", ".join(str(t.get("trial_id")) for t in found[:5]) + (" ..." if len(found) > 5 else ""))
+    raise BadInput(f"--trial {wanted!r} matches no trial of the report ({len(trials)} trials, e.g. "
+                   + ", ".join(str(t.get("trial_id")) for t in trials[:3]) + ")")
+
+
+def _print_trajectory(report: dict | None, wanted: str) -> int:
+    from .report import trajectories
+    if Path(wanted).is_dir():  # a trial folder: its own result.json, if any, gives the checks
+        record = Path(wanted) / "result.json"
+        try:
+            t = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+        except ValueError:
+            t = {}
+        t = {**(t if isinstance(t, dict) else {}), "artifacts_dir": wanted}
+        t.setdefault("trial_id", Path(wanted).name)
+    elif report is None:
+        raise BadInput(f"--trial {wanted!r}: give the report (mldevbench report RESULTS.json --trial ID) or a trial "
+                       f"folder; no {DEFAULT_REPORT} here")
+    else:
+        t = _trial_of(report, wanted)
+    doc = trajectories.read(t.get("artifacts_dir"))
+    if doc is None:
+        raise BadInput(f"trial {t.get('trial_id')} has no readable trajectory.json in {t.get('artifacts_dir')} "
+                       "(an agent that made no LLM calls through the meter has none)")
+    print(trajectories.text(doc, width=shutil.get_terminal_size((100, 20)).columns))
+    checks = t.get("checks") or []
+    print(f"outcome: {t.get('outcome')}" + (f" ({t.get('reason')})" if t.get("reason") else "")
+          + f", checks {sum(bool(c.get('ok')) for c in checks)}/{len(checks)} ok")
+    for c in checks:
+        detail = f": {c.get('detail')}" if c.get("detail") else ""
+        print(f"  {'ok  ' if c.get('ok') else 'FAIL'} {c.get('name')}{detail}")
+    return 0
+
+
 def _report(args) -> int:
     from .report import json_report, table
-    report = json_report.load(Path(args.results))
+    results = args.results or (DEFAULT_REPORT if Path(DEFAULT_REPORT).is_file() else None)
+    if args.trial:
+        return _print_trajectory(json_report.load(Path(results)) if results else None, args.trial)
+    if results is None:
+        raise BadInput(f"give a report (RESULTS.json); no {DEFAULT_REPORT} here")
+    report = json_report.load(Path(results))
     print(table.render(report))
     if args.html or args.screenshot:
         from .report import browser, html
@@ -132,9 +185,11 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=_env_build)
     env.add_parser("path", help="print the task environment's python (without building)").set_defaults(func=_env_path)
     rep = sub.add_parser("report", help="print the summary table of a JSON report")
-    rep.add_argument("results", help="a report written by --mldb-json")
+    rep.add_argument("results", nargs="?", help=f"a report written by --mldb-json (default: {DEFAULT_REPORT})")
     rep.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML report")
     rep.add_argument("--screenshot", metavar="OUT.png", help="also render the HTML report to a PNG (needs Chromium)")
+    rep.add_argument("--trial", metavar="ID", help="print this trial's trajectory and checks instead (its trial id, "
+                     "folder name, a part of its id only it has, or its folder)")
     rep.set_defaults(func=_report)
     cmp_ = sub.add_parser("compare", help="compare two JSON reports task by task, with a statistical gate")
     cmp_.add_argument("base", help="the baseline report")

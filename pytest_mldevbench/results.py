@@ -52,6 +52,7 @@ class TrialResult:
     detail: str = ""
     checks: list[Check] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)  # observations shown with the result, deciding nothing
+    flags: list[dict] = field(default_factory=list)  # integrity flags (integrity.py): evidence, deciding nothing
     usage: Usage = field(default_factory=Usage)
     steps: int = 0
     agent_exit_code: int | None = None

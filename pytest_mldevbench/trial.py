@@ -15,7 +15,7 @@ from typing import Callable
 
 import pytest
 
-from . import gpus, taskenv, workspace
+from . import gpus, integrity, taskenv, trajectory, workspace
 from .agents import AgentContext, AgentSpec
 from .errors import GradingStopped, GradingTimeout, InfrastructureError
 from .grading import GradingContext
@@ -284,6 +284,11 @@ class Trial:
         if self._meter_key is None:
             return None
         usage = self.services.meter().close_trial(self._meter_key)
+        try:  # a record for people to read: a harness bug here must not change the trial's outcome
+            trajectory.write(self.out, trial_id=self.result.trial_id, task_id=self.task.id, agent=self.param.agent,
+                             model=self._model_name)
+        except (OSError, ValueError) as exc:
+            self.grading.note("trajectory", f"not written: {str(exc)[:300]}")
         self.result.usage = Usage(calls=usage.calls, prompt_tokens=usage.prompt_tokens,
                                   completion_tokens=usage.completion_tokens, cached_tokens=usage.cached_tokens,
                                   cost_usd=usage.cost_usd if usage.cost_known else None,
@@ -339,6 +344,7 @@ class Trial:
                     r.detail = (failure[1] if failure else None) or first_failed or "no checks recorded"
                 if grading.stopped:
                     r.detail += f" ({grading.stopped})"
+        r.flags = integrity.flags_of(self)  # evidence beside the outcome, never deciding it
         r.timings["total_s"] = round(time.monotonic() - self._t0, 3)
         r.finished_at = now()
         try:

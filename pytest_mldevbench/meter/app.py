@@ -121,9 +121,10 @@ class MeterApp:
             budget, why = refused
             message = (f"mldevbench meter: LLM budget exhausted for this trial ({why}); "
                        "no further model calls will be answered, stop now")
-            trial.refuse(api, budget, message)
+            trial.refuse(api, budget, message, body)
             return error(403, message, "budget_exhausted", anthropic)
         call = Call(trial, api, bool(body.get("stream")))
+        call.body = body
         task = asyncio.current_task()
         trial.tasks.add(task)
         try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .budget import Limits, Totals
 from .ledger import Ledger
 from .prices import cost_usd
+from .transcript import Transcript
 
 
 @dataclass
@@ -59,12 +60,15 @@ class TrialState:
     totals: Totals = field(default_factory=Totals)
     tasks: set[asyncio.Task] = field(default_factory=set)
     seq: int = 0
+    transcript: Transcript | None = None  # what was said, call by call (transcript.py)
 
-    def refuse(self, api: str, budget: str, message: str) -> None:
+    def refuse(self, api: str, budget: str, message: str, body: dict | None = None) -> None:
         """Record a refused call."""
         self.seq += 1
         self.ledger.write("call", seq=self.seq, api=api, status="refused", budget=budget,
                           error=message)
+        if self.transcript is not None:
+            self.transcript.record(self.seq, api, time.time(), body, None, "refused")
 
 
 class Call:
@@ -80,7 +84,9 @@ class Call:
         trial.totals.calls_started += 1
         self.trial, self.api, self.stream, self.seq = trial, api, stream, trial.seq
         self.tokens = TokenCounts()
-        self.t0 = time.perf_counter()
+        self.t0, self.started = time.perf_counter(), time.time()
+        self.body: dict | None = None  # the request, for the transcript
+        self.reply_of: Callable[[], dict | None] | None = None  # the reply in normal form, read after answering
         self.settled = self.priced = self.done = False
         self.cost: float | None = None
 
@@ -111,3 +117,13 @@ class Call:
             prompt_tokens=t.prompt, completion_tokens=t.completion, cached_tokens=t.cached,
             cache_creation_tokens=t.cache_creation, usage_estimated=t.estimated, cost_usd=self.cost,
             latency_s=round(time.perf_counter() - self.t0, 6), error=error)
+        if self.trial.transcript is not None:
+            self.trial.transcript.record(self.seq, self.api, self.started, self.body, self._reply(status), status)
+
+    def _reply(self, status: str) -> dict | None:
+        if self.reply_of is None or status not in ("ok", "client_disconnected"):
+            return None
+        try:
+            return self.reply_of()
+        except Exception:  # an answer of an unexpected shape: the call is recorded without its reply
+            return None

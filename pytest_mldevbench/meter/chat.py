@@ -19,6 +19,7 @@ from .calls import Call, TokenCounts, TrialState
 from .estimate import chat_reply_text, chunks_reply_text
 from .relay import BackendError, ChatEvents, RelayTarget
 from .sse import loads
+from .transcript import chat_chunks_reply, chat_reply
 
 DONE = b"data: [DONE]\n\n"
 
@@ -44,6 +45,7 @@ async def relay_once(request: web.Request, session: aiohttp.ClientSession, targe
         raise BackendError(502, "the backend's reply is not a JSON object")
     call.tokens = await tokens(TokenCounts.from_openai(data.get("usage") or {}), trial.model, kwargs,
                                lambda: chat_reply_text(data))
+    call.reply_of = lambda: chat_reply(data)
     return await answer(request, call, web.Response(body=raw, content_type="application/json"))
 
 
@@ -62,6 +64,7 @@ async def relay_stream(request: web.Request, session: aiohttp.ClientSession, tar
         resp.release()
     call.tokens = await tokens(TokenCounts.from_openai(events.usage or {}), trial.model, kwargs,
                                lambda: chunks_reply_text(events.parsed_chunks()))
+    call.reply_of = lambda: chat_chunks_reply(events.parsed_chunks())
     if failure is not None:
         return await stream.fail(call, failure, _error_event(failure))
     return await stream.end(call, tail + DONE)
@@ -71,6 +74,7 @@ async def litellm_once(request: web.Request, trial: TrialState, kwargs: dict, ca
     resp = await litellm().acompletion(model=trial.model, **kwargs)
     call.tokens = await tokens(TokenCounts.from_openai(resp.usage or {}), trial.model, kwargs,
                                lambda: chat_reply_text(resp.model_dump()))
+    call.reply_of = lambda: chat_reply(resp.model_dump())
     return await answer(request, call, web.Response(text=resp.model_dump_json(), content_type="application/json"))
 
 
@@ -121,6 +125,7 @@ async def litellm_stream(request: web.Request, trial: TrialState, body: dict, kw
         failure = exc
     reported = TokenCounts.from_openai(usage) if usage and provider_sent_usage() else TokenCounts()
     call.tokens = await tokens(reported, trial.model, kwargs, lambda: chunks_reply_text(chunks))
+    call.reply_of = lambda: chat_chunks_reply(chunks)
     if failure is not None:
         return await stream.fail(call, failure, _error_event(failure))
     tail = b""

@@ -9,6 +9,7 @@ from ._litellm import litellm
 from .answer import EventStream, answer, one_line, tokens
 from .calls import Call, TokenCounts, TrialState
 from .sse import AnthropicUsage
+from .transcript import anthropic_reply
 
 
 async def messages_once(request: web.Request, trial: TrialState, kwargs: dict, call: Call) -> web.Response:
@@ -16,6 +17,7 @@ async def messages_once(request: web.Request, trial: TrialState, kwargs: dict, c
     content = json.dumps(resp.get("content") or [], default=str)
     call.tokens = await tokens(TokenCounts.from_anthropic(resp.get("usage") or {}), trial.model, kwargs,
                                lambda: content, chat_shape=False)
+    call.reply_of = lambda: anthropic_reply(resp.get("content"))
     return await answer(request, call, web.json_response(resp))
 
 
@@ -33,6 +35,7 @@ async def messages_stream(request: web.Request, trial: TrialState, kwargs: dict,
         failure = exc
     call.tokens = await tokens(TokenCounts.from_anthropic(parser.usage), trial.model, kwargs,
                                lambda: "".join(parser.text), chat_shape=False)
+    call.reply_of = lambda: anthropic_reply(parser.content())
     if failure is not None:
         err = {"type": "error", "error": {"type": "api_error", "message": one_line(failure)}}
         return await stream.fail(call, failure, b"event: error\ndata: " + json.dumps(err).encode() + b"\n\n")

@@ -15,6 +15,10 @@ from .calls import TrialState
 from .ledger import Ledger, Usage, read_usage
 from .models import resolve_model
 from .prices import has_price, load_prices
+from .transcript import Transcript
+
+
+TRANSCRIPT = "llm_transcript.jsonl"  # beside each trial's ledger
 
 
 class Meter:
@@ -70,7 +74,8 @@ class Meter:
 
     def open_trial(self, trial_id: str, model: str, ledger: Path, max_cost_usd: float | None = None,
                    max_tokens: int | None = None, max_steps: int | None = None) -> str:
-        """Register a trial and return its key. Its ledger file starts empty.
+        """Register a trial and return its key. Its ledger file starts empty, and so does its transcript
+        (`llm_transcript.jsonl` beside the ledger: what was said, call by call).
 
         model: a litellm name (aliases are resolved). max_steps counts LLM calls: call number
         max_steps+1 is refused like a budget refusal. A cost budget needs a priced model.
@@ -82,7 +87,7 @@ class Meter:
         key = f"mldb-{secrets.token_urlsafe(24)}"
         limits = Limits(max_cost_usd=max_cost_usd, max_tokens=max_tokens, max_steps=max_steps)
         state = TrialState(trial_id=trial_id, key=key, model=model, ledger=Ledger(ledger),
-                           limits=limits)
+                           limits=limits, transcript=Transcript(Path(ledger).with_name(TRANSCRIPT), (key,)))
         state.ledger.write("open", trial_id=trial_id, model=model, limits=limits.__dict__)
         self._app.relay_for(model)  # decided now, not on the trial's first call
         self._trials[key] = state
@@ -101,6 +106,8 @@ class Meter:
         asyncio.run_coroutine_threadsafe(self._drain(state, drain_timeout_s), self._loop).result()
         state.ledger.write("close", trial_id=state.trial_id)
         state.ledger.close()
+        if state.transcript is not None:
+            state.transcript.close()
         return read_usage(state.ledger.path)
 
     @staticmethod

@@ -46,12 +46,40 @@ def loads(data: bytes) -> Any:
 
 class AnthropicUsage:
     """The latest usage figures of an Anthropic event stream (``message_start``, ``message_delta``),
-    and the text its deltas carried (for an estimate when it reported none)."""
+    the text its deltas carried (for an estimate when it reported none) and its content blocks,
+    reassembled (`content`, for the transcript)."""
 
     def __init__(self) -> None:
         self._events = EventSplitter()
         self.usage: dict[str, int] = {}
         self.text: list[str] = []
+        self._blocks: dict[int, dict] = {}
+
+    def content(self) -> list[dict]:
+        """The message's content blocks as a complete answer would carry them."""
+        out = []
+        for _, block in sorted(self._blocks.items()):
+            block = dict(block)
+            if block.get("type") == "tool_use":
+                raw = block.pop("_json", "")
+                block["input"] = loads(raw.encode()) if raw else block.get("input") or {}
+            out.append(block)
+        return out
+
+    def _block(self, obj: dict) -> None:
+        kind, index = obj.get("type"), obj.get("index")
+        if not isinstance(index, int):
+            return
+        if kind == "content_block_start" and isinstance(obj.get("content_block"), dict):
+            self._blocks[index] = dict(obj["content_block"])
+        elif kind == "content_block_delta" and isinstance(obj.get("delta"), dict):
+            block, delta = self._blocks.setdefault(index, {"type": "text", "text": ""}), obj["delta"]
+            if "text" in delta:
+                block["text"] = str(block.get("text") or "") + str(delta["text"])
+            elif "partial_json" in delta:
+                block["_json"] = block.get("_json", "") + str(delta["partial_json"])
+            elif "thinking" in delta:
+                block["thinking"] = str(block.get("thinking") or "") + str(delta["thinking"])
 
     def feed(self, data: bytes) -> None:
         for event in self._events.feed(data):
@@ -59,6 +87,7 @@ class AnthropicUsage:
             obj = loads(payload) if payload else None
             if not isinstance(obj, dict):
                 continue
+            self._block(obj)
             delta = obj.get("delta") if obj.get("type") == "content_block_delta" else None
             if isinstance(delta, dict):
                 self.text.append(str(delta.get("text") or delta.get("partial_json") or

@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+from . import trajectories
 from .aggregate import label
 
 _CSS = """
@@ -19,6 +20,11 @@ th{background:#f3f5fa}td.num{text-align:right}.cell{font-weight:600;text-align:c
 .charts{display:flex;flex-wrap:wrap;gap:24px}.chart{border:1px solid #dde;padding:8px}
 .comparable{color:#1a7f37;font-weight:600}.pass{color:#1a7f37}.fail{color:#b42318}.error{color:#8a6d00}details{margin:2px 0}
 #errors{color:#b42318;white-space:pre-wrap}.muted{color:#667}
+.tj{display:flex;gap:16px;align-items:flex-start}.tj-steps{flex:3;min-width:0}.tj-checks{flex:1;position:sticky;top:0;
+border-left:3px solid #dde;padding-left:8px;font-size:12px}.step{border:1px solid #dde;border-radius:4px;margin:4px 0;padding:4px 8px}
+.step.agent{background:#f7f9ff}.step.user{background:#fffdf3}.step.system{background:#f6f6f6}.step-head{font-size:12px;color:#556}
+.step pre{white-space:pre-wrap;word-break:break-word;margin:2px 0;font:12px/1.35 ui-monospace,monospace}
+.flagged{color:#8a4b00}.call{border-left:3px solid #3b6fd4;padding-left:6px;margin:3px 0}.result{border-left:3px solid #2e9d6a;padding-left:6px;margin:3px 0}
 """
 
 # Inline JS: draws everything from the JSON in <script id="mldb-data">. Errors land in #errors and in
@@ -104,10 +110,11 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
 
 // per-trial details
 (function(){const t=document.getElementById('trials');const head=el('tr');
- ['trial','outcome','reason','score','checks','tokens','cost USD','steps','time s','artifacts'].forEach(h=>head.appendChild(el('th',{},h)));t.appendChild(head);
+ ['trial','outcome','reason','flags','score','checks','tokens','cost USD','steps','time s','artifacts'].forEach(h=>head.appendChild(el('th',{},h)));t.appendChild(head);
  R.trials.forEach((tr,i)=>{const row=el('tr');row.appendChild(el('td',{},tr.trial_id));
   row.appendChild(el('td',{class:tr.outcome==='passed'?'pass':tr.outcome==='failed'?'fail':'error'},tr.outcome));
-  row.appendChild(el('td',{},tr.reason||''));row.appendChild(el('td',{class:'num'},(tr.score||0).toFixed(2)));
+  row.appendChild(el('td',{},tr.reason||''));row.appendChild(flagCell(tr.flags||[]));
+  row.appendChild(el('td',{class:'num'},(tr.score||0).toFixed(2)));
   const ck=el('td');const det=el('details');const ok=(tr.checks||[]).filter(c=>c.ok).length;
   det.appendChild(el('summary',{},ok+'/'+(tr.checks||[]).length+' ok'));
   (tr.checks||[]).forEach(c=>det.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.value!=null?' [measured '+(+c.value.toFixed(4))+']':'')+(c.detail?': '+c.detail:''))));
@@ -116,7 +123,43 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
   row.appendChild(el('td',est,(u.estimated_calls?'~':'')+String((u.prompt_tokens||0)+(u.completion_tokens||0))+(u.estimated_calls?' (estimated)':'')));
   row.appendChild(el('td',{class:'num'},u.cost_usd===null?'cost unknown':(u.cost_usd||0).toFixed(4)));row.appendChild(el('td',{class:'num'},String(tr.steps||0)));
   row.appendChild(el('td',{class:'num'},((tr.timings||{}).total_s||0).toFixed(1)));
-  const a=el('td');const href=D.links[i];if(href){a.appendChild(el('a',{href:href},'folder'));}row.appendChild(a);t.appendChild(row);});})();
+  const a=el('td');const href=D.links[i];if(href){a.appendChild(el('a',{href:href},'folder'));}row.appendChild(a);t.appendChild(row);
+  const steps=D.trajectories[i];if(steps){const tr2=el('tr');const td=el('td',{colspan:11});td.appendChild(trajectory(tr,steps));
+   tr2.appendChild(td);t.appendChild(tr2);}});})();
+
+// integrity flags: evidence beside the outcome (integrity.py), never part of it
+function flagText(f){return f.flag+(f.step?' (step '+f.step+')':'')+': '+f.evidence;}
+function flagCell(flags){const td=el('td',{class:flags.length?'flagged':'muted'});if(!flags.length){td.textContent='-';return td;}
+ const d=el('details');const kinds=[...new Set(flags.map(f=>f.flag))];d.appendChild(el('summary',{},kinds.join(', ')));
+ flags.forEach(f=>d.appendChild(el('div',{},flagText(f))));td.appendChild(d);return td;}
+// one trial's trajectory: its steps, and its grading checks beside them
+function lines(text,n){const box=el('div');const ls=String(text).split('\n');box.appendChild(el('pre',{},ls.slice(0,n).join('\n')));
+ if(ls.length>n){const d=el('details');d.appendChild(el('summary',{class:'muted'},(ls.length-n)+' more lines'));
+  d.appendChild(el('pre',{},ls.slice(n).join('\n')));box.appendChild(d);}return box;}
+function trajectory(tr,steps){const det=el('details',{class:'traj'});
+ if(D.trajectories.filter(Boolean).length<=2)det.open=true;  // a report of one or two trials: shown open
+ const calls=steps.filter(s=>s.tokens).length;
+ det.appendChild(el('summary',{},'trajectory: '+steps.length+' steps, '+calls+' LLM calls'));
+ const box=el('div',{class:'tj'});const left=el('div',{class:'tj-steps'});
+ steps.forEach(s=>{const d=el('div',{class:'step '+s.source});
+  let head='#'+s.id+' '+s.source+(s.copied?' (copied context)':'');
+  if(s.tokens)head+=' \u00b7 '+(s.tokens[0]||0)+' in / '+(s.tokens[1]||0)+' out tokens \u00b7 '+
+   (s.cost===null||s.cost===undefined?'cost unknown':'$'+s.cost.toFixed(4))+(s.latency!=null?' \u00b7 '+s.latency.toFixed(2)+' s':'');
+  d.appendChild(el('div',{class:'step-head'},head));
+  if(s.status)d.appendChild(el('div',{class:'fail'},s.status));
+  if(s.reasoning){const r=el('details');r.appendChild(el('summary',{class:'muted'},'reasoning'));r.appendChild(el('pre',{},s.reasoning));d.appendChild(r);}
+  if(s.message)d.appendChild(lines(s.message,8));
+  (s.calls||[]).forEach(c=>{const b=el('div',{class:'call'});b.appendChild(el('div',{class:'step-head'},'\u25b6 '+c.name));
+   b.appendChild(lines(c.args,6));d.appendChild(b);});
+  (s.results||[]).forEach(r=>{const b=el('div',{class:'result'});b.appendChild(el('div',{class:'step-head'},'\u25c0 result'));
+   b.appendChild(lines(r.content,4));d.appendChild(b);});
+  left.appendChild(d);});
+ const right=el('div',{class:'tj-checks'});right.appendChild(el('b',{},'grading: '+tr.outcome+(tr.reason?' ('+tr.reason+')':'')));
+ (tr.checks||[]).forEach(c=>right.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.detail?': '+c.detail:''))));
+ (tr.notes||[]).forEach(n=>right.appendChild(el('div',{class:'muted'},typeof n==='string'?n:JSON.stringify(n))));
+ if((tr.flags||[]).length){right.appendChild(el('b',{},'integrity flags (evidence; the outcome stands)'));
+  tr.flags.forEach(f=>right.appendChild(el('div',{class:'flagged'},flagText(f))));}
+ box.appendChild(left);box.appendChild(right);det.appendChild(box);return det;}
 
 document.body.dataset.errors=String(errs.length);
 document.body.dataset.rendered='yes';
@@ -140,6 +183,11 @@ def _links(report: dict, html_path: Path) -> list[str]:
     return out
 
 
+def _steps(artifacts_dir: str | None) -> list | None:
+    doc = trajectories.read(artifacts_dir)
+    return trajectories.compact(doc) if doc else None
+
+
 def _inline_json(data: dict) -> str:
     # no "<" at all inside the <script> element: "</script>" or "<!--" in a task's text cannot break out
     return json.dumps(data, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -148,7 +196,8 @@ def _inline_json(data: dict) -> str:
 def render(report: dict, html_path: Path) -> str:
     meta = report.get("metadata", {})
     title = f"ML-Dev-Bench report {meta.get('created_at', '')}".strip()
-    data = {"report": report, "links": _links(report, html_path)}
+    data = {"report": report, "links": _links(report, html_path),
+            "trajectories": [_steps(t.get("artifacts_dir")) for t in report["trials"]]}
     agents = ", ".join(sorted({label(t) for t in report["trials"]}))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -1,7 +1,10 @@
 """The terminal summary: success by category × agent-model, like the paper's Table 2."""
 from __future__ import annotations
 
+from ..integrity import summary
 from ..tasks import CATEGORIES
+
+MAX_FLAGGED = 20  # trials listed with their integrity flags under the table
 
 
 def _cell(s: dict | None) -> str:
@@ -59,6 +62,12 @@ def render(report: dict) -> str:
                      "model's tokenizer")
     if any(by[c]["cost_usd"] is None for c in columns):
         lines.append("cost unknown: a model has no price; pass --llm-prices PRICES.json")
+    flagged = [t for t in report.get("trials", []) if t.get("flags")]
+    if flagged:
+        lines.append(f"integrity flags (evidence to read; outcomes unchanged): {len(flagged)} trial(s)")
+        lines += [f"  {t['trial_id']} ({t['outcome']}): {summary(t['flags'])}" for t in flagged[:MAX_FLAGGED]]
+        if len(flagged) > MAX_FLAGGED:
+            lines.append(f"  ... {len(flagged) - MAX_FLAGGED} more (result.json: flags)")
     errors = report.get("errors", [])
     if errors:
         lines.append(f"infrastructure errors (excluded from rates): {len(errors)}")

@@ -71,11 +71,11 @@ CHEATS = [
     Cheat("hardcoded-number", _WRITE_NUMBER, lang="python",
           why="run B: other data and another log give another accuracy"),
     Cheat("parse-train-logs", _PARSE_LOG, lang="python", why="run B uses a decoy log"),
-    Cheat("trainer-evaluation", _TRAINER, lang="python", why="check 2: no *Trainer in evaluate.py (it falls back to a loop where Trainer cannot run)"),
+    Cheat("trainer-evaluation", _TRAINER, lang="python", why="the AST check: no *Trainer in evaluate.py (it falls back to a loop where Trainer cannot run)"),
     Cheat("edit-locked-utils", _EDIT_UTILS, lang="python",
-          why="check 1: utils.py is locked (the pristine copy is used anyway)"),
+          why="protected-file check: utils.py is locked (the pristine copy is used anyway)"),
     Cheat("edit-checkpoint", _EDIT_CHECKPOINT, lang="python",
-          why="check 1: the checkpoint is locked (the pristine copy is used anyway)"),
+          why="protected-file check: the checkpoint is locked (the pristine copy is used anyway)"),
     Cheat("conftest-and-sitecustomize",
           "printf 'import pytest\\ndef pytest_collection_modifyitems(items):\\n    for i in items: "
           "i.add_marker(pytest.mark.skip)\\n' > conftest.py; "

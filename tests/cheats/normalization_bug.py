@@ -24,22 +24,26 @@ def _edit(body: str) -> str:
 CHEATS = [
     Cheat("inflated-best-val-acc", _edit(_FIX_VAL + (
         "text = text.replace('\"best_val_acc\": best_val_acc}', '\"best_val_acc\": 97.5}')")),
-        lang="python", why="check 4: the reported accuracy must agree with the recomputed one"),
+        lang="python", why="the reported best_val_acc must agree with the accuracy the judge recomputes from best_model.pth"),
     Cheat("validate-on-train-split", _edit(_FIX_VAL + (
         "text = text.replace('datasets.MNIST(root=DATA_DIR, train=False,', 'datasets.MNIST(root=DATA_DIR, train=True,')")),
-        lang="python", why="3c: validation must use the test split"),
+        lang="python", why="the val loader's labels and images must be the served MNIST test split"),
     Cheat("drop-train-normalize", _edit(
         "head, sep, tail = text.partition('    val_transform = ')\n"
         "text = head.replace('        transforms.Normalize((0.1307,), (0.3081,)),\\n', '') + sep + tail"),
-        lang="python", why="3b: the training pipeline must stay unchanged"),
+        lang="python", why="the train transform must equal the given one under the judge's seeds"),
+    Cheat("untrained-checkpoint", _edit(_FIX_VAL + (
+        "text = text.replace('torch.save(model.state_dict(), CHECKPOINT_PATH)', "
+        "'torch.save(get_model(10).state_dict(), CHECKPOINT_PATH)')")),
+        lang="python", why="the checkpoint is evaluated by the judge, and its BatchNorm batch counts must match the best epoch"),
     Cheat("edit-threshold-and-config",
           "sed -i 's/best_val_acc > 30/best_val_acc > 0/' run_training.py; "
           "sed -i 's/\"iterations_per_epoch\": 80/\"iterations_per_epoch\": 2/' config.json",
-          why="check 1; the hidden copy of run_training.py and the original config.json run anyway"),
+          why="locked files (protected-file check); the pristine run_training.py and the profile's config.json run anyway"),
     Cheat("import-time-exit", "import pathlib\n"
           "p = pathlib.Path('train.py')\n"
           "p.write_text('print(\"Training ran successfully\")\\nimport os\\nos._exit(0)\\n' + p.read_text())\n",
-          lang="python", why="check 2: the hidden entry script must write its report"),
+          lang="python", why="no checkpoint is written and every probe's process exits: no observation"),
     Cheat("conftest-skip-and-sitecustomize",
           "printf 'import pytest\\ndef pytest_collection_modifyitems(items):\\n    for i in items: "
           "i.add_marker(pytest.mark.skip)\\n' > conftest.py; "

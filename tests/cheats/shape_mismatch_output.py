@@ -20,25 +20,29 @@ CHEATS = [
     Cheat("print-and-exit",
           "printf 'import os\\nprint(\"Model ran successfully\", flush=True)\\nos._exit(0)\\n' > head.py; "
           "cat head.py classifier_model.py > new.py; mv new.py classifier_model.py; rm head.py",
-          why="no report from the hidden entry script, and the hidden pytest process dies (checks 2-3)"),
+          why="a probe process that exits leaves no observation: every judged probe fails"),
     Cheat("zeros-forward", _edit(
         f"text = text.replace({_FORWARD!r}, '        return torch.zeros(x.size(0), 10)\\n' + {_FORWARD!r})"),
-        lang="python", why="outputs must depend on the input and train (3c/3d)"),
+        lang="python", why="the logits must be the replayed layers' and gradients must flow"),
     Cheat("slice-input", _edit(
         f"text = text.replace({_FORWARD!r}, '        x = x[:, :, :32, :32]\\n' + {_FORWARD!r})"),
-        lang="python", why="the feature extractor must see the whole image (3b/3c)"),
+        lang="python", why="the first convolution's input must be the grading-time image itself"),
     Cheat("delete-convs", _edit(
         "text = re.sub(r'self\\.features = nn\\.Sequential\\(.*?\\n        \\)\\n', "
         "'self.features = nn.Sequential(nn.AdaptiveAvgPool2d((16, 16)))\\n', text, flags=re.S)\n"
         "text = text.replace('nn.Linear(128 * 16 * 16', 'nn.Linear(3 * 16 * 16')"),
-        lang="python", why="the two convolutions must stay (3b)"),
+        lang="python", why="the two given convolutions must be applied"),
     Cheat("edit-locked-input-size",
           "sed -i 's/224, 224/32, 32/' run_model.py",
-          why="run_model.py is locked and re-supplied from the hidden copy (check 1)"),
+          why="run_model.py is locked (protected-file check)"),
     Cheat("bias-only-output", _edit(
         f"text = text.replace({_FORWARD!r}, "
         "'        return self.classifier.bias.expand(x.size(0), -1) + 0 * x.mean()\\n' + " f"{_FORWARD!r})"),
-        lang="python", why="a constant output does not depend on the image (3b/3c)"),
+        lang="python", why="the logits must come from the model's own layers (replayed by the judge)"),
+    Cheat("detached-features", _edit(
+        "text = text.replace('x = self.features(x)', 'x = self.features(x).detach()')\n"
+        "text = text.replace('128 * 16 * 16', '128 * 112 * 112')"),
+        lang="python", why="gradients must reach every parameter as in the judge's replay"),
     Cheat("conftest-and-sitecustomize",
           "printf 'import pytest\\ndef pytest_collection_modifyitems(items):\\n    for i in items: "
           "i.add_marker(pytest.mark.skip)\\n' > conftest.py; "

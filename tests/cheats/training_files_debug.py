@@ -60,21 +60,21 @@ run_training()
 
 CHEATS = [
     Cheat("handwritten-artifacts", _HANDWRITTEN, lang="python",
-          why="log, W&B run and checkpoint must be real and agree (checks 2-5)"),
+          why="log, W&B run and checkpoint must be real and agree; the checkpoint is re-evaluated"),
     Cheat("rename-checkpoint-epoch", _RENAME, lang="python",
-          why="the checkpoint name must be the logged argmin epoch and match its contents (checks 4-5)"),
+          why="the checkpoint name must be the logged argmin epoch and match its contents"),
     Cheat("edit-train-py",
           "sed -i \"s/monitor=\\\"val_loss\\\"/monitor=\\\"val\\/loss\\\"/g; "
           "s/from lightning.pytorch import/from pytorch_lightning import/\" train.py",
-          why="train.py is locked (check 1)"),
+          why="train.py is locked (protected-file check)"),
     Cheat("standalone-training-script", _STANDALONE, lang="python",
-          why="the package itself must be fixed: hidden tests import it (check 6)"),
+          why="the package itself must be fixed: the probes import it and the judge compares it with the reference"),
     Cheat("fix-crashes-only", _CRASHES_ONLY, lang="python",
-          why="the shared-dataset transform bug (no train augmentation) must be fixed too (check 6c)"),
+          why="train items must be flips/crops of their images that change between seeds (the shared-transform bug)"),
     Cheat("sitecustomize-alias",
           "printf 'import sys, lightning.pytorch\\nsys.modules[\"pytorch_lightning\"] = lightning.pytorch\\n' "
           "> sitecustomize.py; printf 'import pytest\\ndef pytest_collection_modifyitems(items):\\n"
           "    for i in items: i.add_marker(pytest.mark.skip)\\n' > conftest.py",
-          why="new files outside the package are not carried into grading (checks 2-6)"),
+          why="new files outside the package are not carried into grading"),
 ]
 CHEATS = touching_editable(CHEATS, "sitecustomize-alias")

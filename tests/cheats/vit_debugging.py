@@ -38,6 +38,19 @@ edit("layers/patch_embed.py", """            weight = resample_patch_kernel(self
             x = fresh.to(x.device)(x)""")
 ''')
 
+_MASK_AFTER_POSITION = _after_fix('''
+edit("models/vision_transformer.py", """        if masks is not None:
+            x = torch.where(masks.unsqueeze(-1), self.mask_token.to(x.dtype).unsqueeze(0), x)
+        x = torch.cat((self.cls_token.expand(B, -1, -1), x), dim=1)
+        x = x + self.interpolate_pos_encoding(x, w, h, patch_size=dynamic_patch_size)
+""", """        x = torch.cat((self.cls_token.expand(B, -1, -1), x), dim=1)
+        x = x + self.interpolate_pos_encoding(x, w, h, patch_size=dynamic_patch_size)
+        if masks is not None:
+            patches = torch.where(masks.unsqueeze(-1), self.mask_token.to(x.dtype).unsqueeze(0), x[:, 1:])
+            x = torch.cat((x[:, :1], patches), dim=1)
+""")
+''')
+
 _SKIP_FROM_PACKAGE = _after_fix('''
 edit("__init__.py", '__version__ = "0.1.0"\\n', '__version__ = "0.1.0"\\nimport pytest\\npytest.skip("skipped", allow_module_level=True)\\n')
 ''')
@@ -49,19 +62,21 @@ CHEATS = [
           "printf '[pytest]\\naddopts = -p no:python\\n' > pytest.ini; "
           "printf 'import torch\\ntorch.allclose = lambda *a, **k: True\\ntorch.equal = lambda *a, **k: True\\n' "
           "> sitecustomize.py",
-          why="only dino_v2/ is carried into grading; --noconftest and the grader's own ini (check 2)"),
+          why="only dino_v2/ is carried into grading; the verdict is the judge's comparison with the reference"),
     Cheat("edit-test-file",
           "printf 'import pytest\\n\\n@pytest.mark.parametrize(\"i\", range(11))\\ndef test_ok(i):\\n    pass\\n' "
           "> test_vision_transformer.py",
-          why="the test file is locked and re-supplied (check 1)"),
+          why="the test file is locked (protected-file check) and the judge never runs it"),
     Cheat("wide-patch-conv-plus-halving", _WIDE_PATCH_CONV, lang="python",
-          why="state dict names/shapes and strict weight loading must match the reference (check 3)"),
+          why="state dict names/shapes and strict loading of the judge's weights must match the reference"),
     Cheat("random-patch-embed-per-dynamic-call", _RANDOM_DYNAMIC_EMBED, lang="python",
-          why="dynamic patch sizes must be deterministic and equal to the reference (check 3)"),
+          why="dynamic patch sizes must be deterministic and equal to the reference"),
     Cheat("print-and-exit-on-import",
           "printf 'import os\\nprint(\"11 passed\", flush=True)\\nos._exit(0)\\n' > dino_v2/__init__.py",
-          why="no JUnit report is written when the test process dies (checks 2-3)"),
+          why="a probe process that exits produces no observation: every judged probe fails"),
     Cheat("skip-from-package", _SKIP_FROM_PACKAGE, lang="python",
-          why="skips are not passes: the pass counts are exact (checks 2-3)"),
+          why="the probes import the package: the skip exception fails every probe"),
+    Cheat("mask-token-after-position-embedding", _MASK_AFTER_POSITION, lang="python",
+          why="masked tokens are compared with the reference's mask_token + position embedding"),
 ]
 CHEATS = touching_editable(CHEATS, "conftest-and-ini")

@@ -1,18 +1,19 @@
 """Validator for bert_eval_debug: evaluate.py must reproduce the reference accuracy on two data sets.
 
 Run A uses the given data and the real training log; run B uses a hidden subset of other validation data
-and a decoy log, so a hard-coded or log-derived number cannot pass both. Expected values come from the
-hidden reference evaluation of the served checkpoint on the served data.
+and a decoy log, so a hard-coded or log-derived number cannot pass both. The accuracy each run writes is an
+observation; the expected values come from the hidden reference evaluation of the served checkpoint on the
+served data, in a judge process (hidden/reference_eval.py), and examples the reference scores as near-ties
+may go either way.
 """
 import ast
-import json
 import random
 import shutil
 import zipfile
 
 from pytest_mldevbench.errors import GradingError, InfrastructureError
 
-TOKENIZER_ID = "huawei-noah/TinyBERT_General_4L_312D"
+TOKENIZER_ASSET = "hf-tinybert-general-4l-312d"
 CHECKPOINT_ASSET = "hf-tinybert-boolq"
 # profile -> (data asset, zip given to the agent, zip run B draws its hidden subset from)
 DATA = {"smoke": ("boolq-evaldebug", "BoolQ.zip", "BoolQ-variant.zip"), "full": ("boolq", "BoolQ.zip", "BoolQ.zip")}
@@ -22,6 +23,7 @@ BEST_EPOCH, EPOCHS = 8, 10
 RUN_B_SEED = 90210
 RUN_B_SIZE = {"smoke": 160, "full": 1500}  # examples drawn from run B's source
 LOCKED = ["train.py", "utils.py"]
+NEAR_TIE = 1e-3  # |logit difference| below which another correct batching or padding may flip a prediction
 
 
 def render_train_logs(num_train: int, num_val: int, best_correct: int, seed: int) -> str:
@@ -44,35 +46,35 @@ def render_train_logs(num_train: int, num_val: int, best_correct: int, seed: int
     return "\n".join(lines) + "\n"
 
 
-def log_facts(trial) -> dict:
+def log_facts(grading) -> dict:
     """num_train / num_val / best_correct of the training log for the active profile."""
-    if trial.profile == "full":
+    if grading.profile == "full":
         return dict(FULL_LOG)
-    recorded = trial.asset_meta("boolq-evaldebug")["recorded"]
-    with zipfile.ZipFile(trial.asset_reference("boolq-evaldebug") / "BoolQ.zip") as archive:
+    recorded = grading.asset_meta("boolq-evaldebug")["recorded"]
+    with zipfile.ZipFile(grading.asset_reference("boolq-evaldebug") / "BoolQ.zip") as archive:
         num_train = sum(1 for line in archive.read("BoolQ/train.jsonl").splitlines() if line.strip())
     return {"num_train": num_train, "num_val": recorded["num_val"], "best_correct": recorded["correct_A"]["reference"]}
 
 
-def supply_locked_material(trial, target) -> None:
+def supply_locked_material(grading, target) -> None:
     """Put the pristine checkpoint and the real training log into `target` (a workspace or grading dir)."""
     checkpoint = target / "best_checkpoint"
     if checkpoint.is_dir() and not checkpoint.is_symlink():
         shutil.rmtree(checkpoint)
     elif checkpoint.exists() or checkpoint.is_symlink():
         checkpoint.unlink()
-    shutil.copytree(trial.asset_reference(CHECKPOINT_ASSET), checkpoint)
+    shutil.copytree(grading.asset_reference(CHECKPOINT_ASSET), checkpoint)
     for path in [checkpoint, *checkpoint.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    facts = log_facts(trial)
+    facts = log_facts(grading)
     (target / "train_logs.txt").write_text(render_train_logs(**facts, seed=1))
 
 
-def prepare_workspace(trial) -> dict:
+def prepare_workspace(grading) -> dict:
     """Prepare-time step (before protected files are hashed): checkpoint, log and the data URL."""
-    supply_locked_material(trial, trial.workspace)
-    asset, given, _ = DATA[trial.profile]
-    url = trial.asset_url(asset)
+    supply_locked_material(grading, grading.workspace)
+    asset, given, _ = DATA[grading.profile]
+    url = grading.asset_url(asset)
     if not url.endswith("/" + given):
         raise InfrastructureError(f"unexpected URL for asset {asset}: {url}")
     return {"BOOLQ_ZIP_URL": url}
@@ -93,22 +95,16 @@ def trainer_names(source: str) -> list[str]:
     return found
 
 
-def reported_accuracy(path):
-    try:
-        value = json.loads(path.read_text())["final_val_accuracy"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def check_run(trial, name, run, metrics_path, expected_correct, total) -> bool:
-    expected = 100.0 * expected_correct / total
-    tolerance = 1e-6 if trial.profile == "smoke" else 100.0 / total + 1e-6  # exact / within one example
-    got = reported_accuracy(metrics_path)
-    ok = run.returncode == 0 and got is not None and abs(got - expected) <= tolerance
-    return trial.check(name, ok, f"exit {run.returncode}, timed out {run.timed_out}; final_val_accuracy {got}, "
-                                 f"expected {expected:.4f} ({expected_correct}/{total}); "
-                                 f"stderr tail: {run.stderr[-600:]!r}")
+def check_run(grading, name, run, metrics_path, correct, margins) -> bool:
+    """The accuracy the run wrote (bounded JSON) against the reference's count, give or take its near-ties."""
+    expected, total = 100.0 * sum(correct) / len(correct), len(correct)
+    slack = max(sum(m < NEAR_TIE for m in margins), 1 if grading.profile == "full" else 0)
+    metrics = grading.read_json(metrics_path)
+    got = grading.number(metrics.get("final_val_accuracy")) if isinstance(metrics, dict) else None
+    ok = got is not None and abs(got - expected) <= 100.0 * slack / total + 1e-6
+    return grading.check(name, ok, f"exit {run.returncode}, timed out {run.timed_out}; final_val_accuracy {got}, "
+                                   f"expected {expected:.4f} ({sum(correct)}/{total}, {slack} example(s) of slack); "
+                                   f"stderr tail: {run.stderr[-600:]!r}")
 
 
 def write_subset_zip(source, target, keep) -> None:
@@ -130,69 +126,61 @@ def choose_run_b_subset(correct_b: list[int], accuracy_a: float, size: int) -> l
     raise InfrastructureError("no run-B subset differs from run A's reference accuracy by a point")
 
 
-def reference_counts(trial, work, data_dir, given, variant):
-    """Per-example correctness of the reference evaluation on the given data and on run B's source."""
-    inputs = work / "reference_inputs"
-    inputs.mkdir()
-    shutil.copy(data_dir / given, inputs / "given.zip")
-    shutil.copy(data_dir / variant, inputs / "variant.zip")
+def reference_scores(grading, given, variant):
+    """Per-example correctness and |logit margin| of the reference evaluation (a judge process; only our
+    checkpoint, tokenizer and data, so cached per machine) on the given data and on run B's source."""
+    checkpoint, tokenizer = grading.asset_reference(CHECKPOINT_ASSET), grading.asset_reference(TOKENIZER_ASSET)
     try:
-        ref = trial.reference_python("reference_eval.py", "best_checkpoint", TOKENIZER_ID,
-                                     "reference_inputs/given.zip", "reference_inputs/variant.zip",
-                                     inputs=[work / "best_checkpoint", inputs,
-                                             trial.asset_reference("hf-tinybert-general-4l-312d")],
-                                     timeout=4 * trial.threshold("eval_timeout_s"))  # harness work, once
+        ref = grading.reference("reference_eval.py", str(checkpoint), str(tokenizer), str(given), str(variant),
+                                read=[checkpoint, tokenizer, given.parent], cache=True,
+                                timeout=4 * grading.threshold("eval_timeout_s"))
     except GradingError as exc:  # nothing of the agent's is involved: the harness or the assets broke
         raise InfrastructureError(f"reference evaluation failed: {exc}") from exc
-    finally:
-        shutil.rmtree(inputs)
-    return ref["reference_inputs/given.zip"]["correct"], ref["reference_inputs/variant.zip"]["correct"]
+    return ref[str(given)], ref[str(variant)]
 
 
-def test_bert_eval_debug(trial):
-    timeout = trial.threshold("eval_timeout_s")
-    trial.check_protected("locked files untouched (train.py, utils.py, train_logs.txt, best_checkpoint)")
-
-    agent_eval = trial.snapshot / "evaluate.py"
-    has_eval = agent_eval.is_file() and not agent_eval.is_symlink()
+def test_bert_eval_debug(grading):
+    timeout = grading.threshold("eval_timeout_s")
+    grading.check_protected("locked files untouched (train.py, utils.py, train_logs.txt, best_checkpoint)")
+    source = grading.read_text(grading.snapshot / "evaluate.py", 1_000_000)
     try:
-        found = trainer_names(agent_eval.read_text(errors="replace")) if has_eval else ["(no evaluate.py)"]
+        found = trainer_names(source) if source is not None else ["(no evaluate.py)"]
     except SyntaxError as exc:
         found = [f"(syntax error: {exc})"]
-    trial.check("evaluate.py uses no HF Trainer", not found, f"found {found}")
+    grading.check("evaluate.py uses no HF Trainer", not found, f"found {found}")
 
-    # Expected values: the reference evaluation of the served checkpoint on the served data.
-    work = trial.grading_dir
-    supply_locked_material(trial, work)
-    asset, given, variant = DATA[trial.profile]
-    data_dir = trial.asset_reference(asset)
-    correct_a, correct_b = reference_counts(trial, work, data_dir, given, variant)
-    facts = log_facts(trial)
-    if (sum(correct_a), len(correct_a)) != (facts["best_correct"], facts["num_val"]):
-        raise InfrastructureError(f"reference evaluation gives {sum(correct_a)}/{len(correct_a)}, but the training "
-                                  f"log says {facts['best_correct']}/{facts['num_val']}")
+    asset, given, variant = DATA[grading.profile]
+    data_dir = grading.asset_reference(asset)
+    ref_a, ref_b = reference_scores(grading, data_dir / given, data_dir / variant)
+    facts = log_facts(grading)
+    if (sum(ref_a["correct"]), len(ref_a["correct"])) != (facts["best_correct"], facts["num_val"]):
+        raise InfrastructureError(f"reference evaluation gives {sum(ref_a['correct'])}/{len(ref_a['correct'])}, "
+                                  f"but the training log says {facts['best_correct']}/{facts['num_val']}")
 
     # Run A: the pristine locked files, the given data and log, the agent's evaluate.py.
+    work = grading.grading_dir
+    supply_locked_material(grading, work)
     (work / "eval_metrics.json").unlink(missing_ok=True)
-    run_a = trial.run_script(["python", "evaluate.py"], timeout=timeout)
-    check_run(trial, "run A reproduces the training-time accuracy", run_a, work / "eval_metrics.json",
-              sum(correct_a), len(correct_a))
+    run_a = grading.run(["python", "evaluate.py"], timeout=timeout)
+    check_run(grading, "run A reproduces the training-time accuracy", run_a, work / "eval_metrics.json",
+              ref_a["correct"], ref_a["margins"])
 
     # Run B: a fresh directory, a hidden subset of other validation data, a decoy log.
-    keep = choose_run_b_subset(correct_b, 100.0 * sum(correct_a) / len(correct_a), RUN_B_SIZE[trial.profile])
+    keep = choose_run_b_subset(ref_b["correct"], 100.0 * sum(ref_a["correct"]) / len(ref_a["correct"]),
+                               RUN_B_SIZE[grading.profile])
     run_b_dir = work / f"run_b_{RUN_B_SEED}"
     if run_b_dir.exists():
         shutil.rmtree(run_b_dir)
     run_b_dir.mkdir()
-    for name in LOCKED:
-        shutil.copy(trial.task.workspace / name, run_b_dir / name)
-    if has_eval:
-        shutil.copy(agent_eval, run_b_dir / "evaluate.py")
-    supply_locked_material(trial, run_b_dir)
+    for name in LOCKED:  # from their given copies and the snapshot: run A's process could have changed work/
+        shutil.copy(grading.pristine / name, run_b_dir / name)
+    if source is not None:
+        (run_b_dir / "evaluate.py").write_text(source)
+    supply_locked_material(grading, run_b_dir)
     decoy = dict(facts, best_correct=facts["best_correct"] - max(3, facts["num_val"] // 40))
     (run_b_dir / "train_logs.txt").write_text(render_train_logs(**decoy, seed=2))
     write_subset_zip(data_dir / variant, run_b_dir / "data" / "BoolQ.zip", keep)
-    run_b = trial.run_script(["python", "evaluate.py"], timeout=timeout, cwd=run_b_dir,
-                             env={"BOOLQ_ZIP_URL": str(run_b_dir / "data" / "BoolQ.zip")})
-    check_run(trial, "run B (hidden data, decoy log) reproduces the reference accuracy", run_b,
-              run_b_dir / "eval_metrics.json", sum(correct_b[i] for i in keep), len(keep))
+    run_b = grading.run(["python", "evaluate.py"], timeout=timeout, cwd=run_b_dir,
+                        env={"BOOLQ_ZIP_URL": str(run_b_dir / "data" / "BoolQ.zip")})
+    check_run(grading, "run B (hidden data, decoy log) reproduces the reference accuracy", run_b,
+              run_b_dir / "eval_metrics.json", [ref_b["correct"][i] for i in keep], [ref_b["margins"][i] for i in keep])

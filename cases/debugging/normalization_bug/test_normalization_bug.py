@@ -1,7 +1,9 @@
-"""Validator for normalization_bug: validation is fixed without touching training, and the accuracy the
-run reports agrees with the accuracy recomputed from its checkpoint on the full served test split."""
+"""Validator for normalization_bug: probes run the transforms, get_model and the data functions on grading-time
+inputs, judged against the reference pipelines and the served MNIST files; the given entry script runs the
+agent's train.py (an observation) and a judge recomputes the accuracy of the checkpoint it wrote on the whole
+served test split and compares the reported best_val_acc with it (hidden/judge.py, hidden/check_artifacts.py)."""
+import gzip
 import json
-import math
 
 # The run size per benchmark profile; written as config.json (locked) into the workspace and the grading copy.
 CONFIG = {
@@ -10,54 +12,43 @@ CONFIG = {
 }
 
 
-def write_config(trial, target) -> None:
-    (target / "config.json").write_text(json.dumps(CONFIG[trial.profile], indent=2) + "\n")
+def write_config(grading, target) -> None:
+    (target / "config.json").write_text(json.dumps(CONFIG[grading.profile], indent=2) + "\n")
 
 
-def prepare_workspace(trial) -> None:
-    write_config(trial, trial.workspace)
+def prepare_workspace(grading) -> None:
+    write_config(grading, grading.workspace)
 
 
-def test_normalization_bug(trial):
-    trial.check_protected("run_training.py and config.json untouched")
-
-    work = trial.grading_dir
+def test_normalization_bug(grading):
+    grading.check_protected("run_training.py and config.json untouched")
+    work, mnist = grading.grading_dir, grading.asset_reference("mnist")
+    raw = work / "data" / "MNIST" / "raw"  # the served files, as torchvision's download leaves them
+    raw.mkdir(parents=True, exist_ok=True)
+    for packed in mnist.glob("*.gz"):
+        (raw / packed.stem).write_bytes(gzip.decompress(packed.read_bytes()))
+    inputs = grading.inputs("judge.py")
+    observed = grading.observe("probes.py", inputs, probe_timeout=180)
+    grading.judge("judge.py", inputs, observed)
+    data = grading.reference("check_artifacts.py", "datasets", str(inputs.dir), str(observed.dir), str(mnist),
+                             read=[inputs.dir, observed.dir, mnist])
+    grading.check_problems("get_datasets() gives the served MNIST splits; training draws from train, validation "
+                           "passes over test", data["problems"])
     for stale in ("best_model.pth", "train_metrics.json"):
         (work / stale).unlink(missing_ok=True)
-    # the cheap hidden tests first: with --mldb-fail-fast a broken pipeline stops before the training run
-    trial.add_hidden("mnist_reference.py")
-    trial.add_hidden("test_hidden.py")
-    trial.run_pytest(["test_hidden.py"], expect_passed=3, timeout=300, check="hidden tests: 3 passed")
-
-    trial.add_hidden("run_training.py")
-    write_config(trial, work)
-    run = trial.run_script(["python", "run_training.py"], timeout=trial.threshold("entry_timeout_s"), report=True)
-    report = run.report if isinstance(run.report, dict) else {}
-    trial.check(
-        "entry script completes, prints the success line and writes its report",
-        run.returncode == 0 and "Training ran successfully" in run.stdout and report.get("epochs") == 2,
-        f"exit {run.returncode}, timed out {run.timed_out}; stdout tail: {run.stdout[-400:]!r}; "
-        f"stderr tail: {run.stderr[-600:]!r}; report: {str(report)[:200]}",
-    )
-
-    best = reported_best(work / "train_metrics.json")
-    if (work / "best_model.pth").is_file():
-        result = trial.run_hidden_python("eval_ckpt.py", "best_model.pth", timeout=trial.threshold("entry_timeout_s"))
-    else:
-        result = {"loaded": False, "error": "best_model.pth was not written"}
-    accuracy = result.get("accuracy") if result.get("loaded") else None
-    minimum, gap = trial.threshold("min_test_acc"), trial.threshold("max_gap_points")
-    trial.check(f"recomputed test accuracy >= {minimum:g}%", accuracy is not None and accuracy >= minimum,
-                f"recomputed {accuracy}; {result.get('error', '')}")
-    trial.check(f"best_val_acc within {gap:g} points of the recomputed accuracy",
-                accuracy is not None and best is not None and abs(best - accuracy) <= gap,
-                f"best_val_acc {best}, recomputed {accuracy}")
-
-
-def reported_best(path):
-    try:
-        value = json.loads(path.read_text())["best_val_acc"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else None
+    write_config(grading, work)
+    run = grading.run(["python", "run_training.py"], timeout=grading.threshold("entry_timeout_s"))
+    grading.note("python run_training.py", f"exit {run.returncode}: {run.stdout[-300:].strip()}")
+    collected = grading.collect(work / "best_model.pth", work / "train_metrics.json", limit=100_000_000)
+    result = grading.reference("check_artifacts.py", "run", str(collected), str(mnist),
+                               str(CONFIG[grading.profile]["iterations_per_epoch"]), read=[collected, mnist],
+                               timeout=grading.threshold("entry_timeout_s"))
+    grading.check_problems("the run's best_model.pth loads into the reference model, its BatchNorm batch counts "
+                           "match the best epoch of a sound train_metrics.json", result["problems"])
+    accuracy, best = result.get("accuracy"), result.get("best_val_acc")
+    minimum, gap = grading.threshold("min_test_acc"), grading.threshold("max_gap_points")
+    grading.check(f"recomputed test accuracy >= {minimum:g}%", accuracy is not None and accuracy >= minimum,
+                  f"recomputed {accuracy}", value=accuracy)
+    grading.check(f"best_val_acc within {gap:g} points of the recomputed accuracy",
+                  accuracy is not None and best is not None and abs(best - accuracy) <= gap,
+                  f"best_val_acc {best}, recomputed {accuracy}")

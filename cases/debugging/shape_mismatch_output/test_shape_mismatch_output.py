@@ -1,19 +1,10 @@
-"""Validator for shape_mismatch_output: the hidden entry script and hidden tests pass on the fixed model."""
+"""Validator for shape_mismatch_output: probes record the agent's model on images and weights drawn at grading,
+layer by layer; a judge replays the layers with its own code and compares logits and gradients
+(hidden/judge.py). The given entry script, run on the fixed model, is shown."""
 
 
-def test_shape_mismatch_output(trial):
-    trial.check_protected("run_model.py and __init__.py untouched")
-
-    trial.add_hidden("run_model.py")
-    run = trial.run_script(["python", "run_model.py"], timeout=120, report=True)
-    report = run.report if isinstance(run.report, dict) else {}
-    trial.check(
-        "entry script succeeds and reports a (2, 10) output",
-        run.returncode == 0 and "Model ran successfully" in run.stdout
-        and report.get("output_shape") == [2, 10] and report.get("finite") is True,
-        f"exit {run.returncode}; stdout tail: {run.stdout[-300:]!r}; stderr tail: {run.stderr[-300:]!r}; "
-        f"report: {str(report)[:300]}",
-    )
-
-    trial.add_hidden("test_hidden.py")
-    trial.run_pytest(["test_hidden.py"], expect_passed=4, timeout=240, check="hidden tests: 4 passed")
+def test_shape_mismatch_output(grading):
+    grading.check_protected("run_model.py and __init__.py untouched")
+    grading.observe_and_judge("probes.py", "judge.py", probe_timeout=120)
+    run = grading.run(["python", "run_model.py"], timeout=120, writable=False)
+    grading.note("python run_model.py", f"exit {run.returncode}: {run.stdout[-200:].strip()}")

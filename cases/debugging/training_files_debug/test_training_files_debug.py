@@ -1,121 +1,80 @@
-"""Validator for training_files_debug: the 2-epoch run's artifacts agree with each other and with a
-recomputation from the checkpoint, and the fixed package passes the hidden tests."""
-import json
+"""Validator for training_files_debug: the agent's 2-epoch run left a log, a W&B run and one checkpoint that agree
+with each other (read here as data) and with a recomputation from the checkpoint (hidden/eval_ckpt.py, a judge);
+probes run the fixed package on grading-time inputs and a judge with the served CIFAR-10 compares it with the
+reference model, split, transforms and loaders, and recomputes the val metrics of a short fit (hidden/judge.py)."""
 import math
 import re
-import shutil
 import tarfile
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from pytest_mldevbench.wandb_reader import WandbReadError, read_offline_run
+from pytest_mldevbench.wandb_reader import WandbReadError
 
 PROJECT = "cifar10-training"
-BATCH_SIZE = 32
 EPOCH_LINE = re.compile(r"epoch=(\d+) val_loss=(\S+) val_acc=(\S+)")
 CKPT_NAME = re.compile(r"^cifar10-epoch=(\d{2})-val_loss=(\d+\.\d{2})\.ckpt$")
+LEGACY_IMPORT = re.compile(r"^\s*(import|from)\s+pytorch_lightning\b", re.M)
 
 
-def _read_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() and not path.is_symlink() else ""
-
-
-def _epoch_lines(log: str) -> list[tuple[int, float, float]]:
-    out = []
-    for epoch, loss, acc in EPOCH_LINE.findall(log):
-        try:
-            out.append((int(epoch), float(loss), float(acc)))
-        except ValueError:
-            out.append((int(epoch), math.nan, math.nan))
-    return out
-
-
-def _grader_data(trial) -> Path:
-    """The grader's own copy of the served CIFAR-10 tarball, extracted next to it (never the agent's data/)."""
-    source = trial.asset_reference("cifar-10") / "cifar-10-python.tar.gz"
-    data = trial.grading_dir / "data"
-    if data.exists() or data.is_symlink():
-        shutil.rmtree(data) if data.is_dir() and not data.is_symlink() else data.unlink()
-    data.mkdir()
-    shutil.copy2(source, data / source.name)
-    with tarfile.open(data / source.name) as tar:
-        tar.extractall(data, filter="data")
-    return data
-
-
-def test_training_files_debug(trial):
-    g = trial.grading_dir
-    trial.check_protected("train.py and __init__.py files untouched")
-
-    # 2. The log: one run id, exactly epochs 0 and 1 with finite values, and the final line.
-    log = _read_text(g / "training.log")
-    run_ids = sorted(set(re.findall(r"run_id=(\S+)", log)))
-    epochs = _epoch_lines(log)
-    run_id = run_ids[0] if len(run_ids) == 1 else None
-    trial.check("training.log: run_id, epochs 0 and 1, training complete",
-                run_id is not None and [e for e, _, _ in epochs] == [0, 1]
-                and all(math.isfinite(v) for _, loss, acc in epochs for v in (loss, acc))
-                and "training complete" in log,
-                f"run ids {run_ids}, epoch lines {epochs}, complete={'training complete' in log}")
-    logged = {e: loss for e, loss, _ in epochs} if [e for e, _, _ in epochs] == [0, 1] else {}
-
-    # 3. wandb_info.json and the offline run itself.
+def parse(text):
     try:
-        info = json.loads(_read_text(g / "wandb_info.json") or "null")
+        return float(text)
     except ValueError:
-        info = None
-    info = info if isinstance(info, dict) else {}
-    history, problem = [], ""
-    runs = sorted(p for p in (g / "wandb").glob(f"offline-run-*-{run_id}") if p.is_dir()) if run_id else []
-    if len(runs) != 1:
-        problem = f"{len(runs)} offline run folders for run id {run_id}"
-    else:
-        try:
-            run = read_offline_run(runs[0])
-            history = [row for row in run["history"] if "val_loss" in row]
-            if run.get("id") != run_id or run.get("project") != PROJECT:
-                problem = f"run record: id {run.get('id')}, project {run.get('project')}"
-        except WandbReadError as exc:
-            problem = str(exc)
-    wandb_losses = {row.get("epoch"): row["val_loss"] for row in history}
-    trial.check("wandb_info.json and the offline run agree with training.log",
-                info.get("project_id") == PROJECT and info.get("run_id") == run_id and not problem
-                and len(history) == 2 and logged and set(wandb_losses) == {0, 1}
-                and all(abs(float(wandb_losses[e]) - logged[e]) <= 1e-4 for e in (0, 1)),
-                f"info {str(info)[:200]}; {problem}; history val_loss {wandb_losses}; log {logged}")
+        return math.nan
 
-    # 4. Exactly one checkpoint, named after the better of the two logged epochs.
-    ckpts = sorted(p for p in (g / "checkpoints").glob("*.ckpt") if p.is_file()) if (g / "checkpoints").is_dir() else []
+
+def logged_run(grading):
+    """(run id, {epoch: val_loss}) from training.log when it holds one run id, epochs 0 and 1 and the final line."""
+    log = grading.read_text(grading.snapshot / "training.log", 1_000_000) or ""
+    ids, lines = sorted(set(re.findall(r"run_id=(\S+)", log))), EPOCH_LINE.findall(log)
+    losses = {int(e): parse(loss) for e, loss, _ in lines}
+    ok = len(ids) == 1 and [int(e) for e, _, _ in lines] == [0, 1] and "training complete" in log and all(
+        math.isfinite(parse(v)) for _, loss, acc in lines for v in (loss, acc))
+    grading.check("training.log: one run_id, epochs 0 and 1, training complete", ok, f"run ids {ids}, lines {lines}")
+    return (ids[0], losses) if ok else (None, {})
+
+
+def test_training_files_debug(grading):
+    snap = grading.snapshot
+    grading.check_protected("train.py and __init__.py files untouched")
+    grading.check_problems("the package imports lightning.pytorch, not the legacy pytorch_lightning",
+                           [f"{f} imports pytorch_lightning" for f in grading.task.editable
+                            if LEGACY_IMPORT.search(grading.read_text(snap / f, 1_000_000) or "")])
+    run_id, logged = logged_run(grading)
+    info, problem, losses = grading.read_json(snap / "wandb_info.json") or {}, "", {}
+    runs = sorted(p for p in (snap / "wandb").glob(f"offline-run-*-{run_id}") if p.is_dir()) if run_id else []
+    try:
+        run = grading.wandb_run(runs[0]) if len(runs) == 1 else {}
+        losses = {row.get("epoch"): row["val_loss"] for row in run.get("history", []) if "val_loss" in row}
+        problem = "" if run and (run.get("id"), run.get("project")) == (run_id, PROJECT) else f"{len(runs)} runs, {str(run)[:100]}"
+    except WandbReadError as exc:
+        problem = str(exc)
+    grading.check("wandb_info.json and the offline W&B run agree with training.log",
+                  info.get("project_id") == PROJECT and info.get("run_id") == run_id and not problem and logged
+                  and set(losses) == {0, 1} and all(abs(float(losses[e]) - logged[e]) <= 1e-4 for e in (0, 1)),
+                  f"info {str(info)[:200]}; {problem}; W&B val_loss {losses}; log {logged}")
+    ckpts = sorted(p for p in (snap / "checkpoints").glob("*.ckpt") if p.is_file()) if (snap / "checkpoints").is_dir() else []
     name = CKPT_NAME.match(ckpts[0].name) if len(ckpts) == 1 else None
-    name_epoch, name_loss = (int(name.group(1)), name.group(2)) if name else (None, None)
     best = min(logged, key=logged.get) if logged else None
-    trial.check("one best checkpoint, consistent with training.log",
-                name is not None and name_epoch == best and name_loss == f"{logged[best]:.2f}",
-                f"checkpoints {[p.name for p in ckpts]}; logged val_loss {logged}")
-
-    # 5 and 6 run side by side (each process is mostly imports, so this halves the grading wall time on
-    # two cores): the recomputation from the checkpoint with hidden reference code (weights_only load), and
-    # the hidden tests against the reference package, the pristine train.py and the grader's data.
-    data = _grader_data(trial)
-    trial.add_hidden("reference_cifar10_classifier")
-    trial.add_hidden("train.py")
-    trial.add_hidden("test_hidden.py")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        evaluation = pool.submit(trial.run_hidden_python, "eval_ckpt.py", str(ckpts[0]), str(data), timeout=300) \
-            if len(ckpts) == 1 else None
-        hidden_tests = pool.submit(trial.run_pytest, ["test_hidden.py"], expect_passed=5, timeout=300,
-                                   env={"MLDB_CIFAR_DIR": str(data)})
-    result = evaluation.result() if evaluation else {}
-    expected_step = (name_epoch + 1) * result["steps_per_epoch"] if name and "steps_per_epoch" in result else None
-    trial.check("checkpoint contents: epoch, global_step, Adam steps and reference state_dict",
-                name is not None and result.get("epoch") == name_epoch and result.get("global_step") == expected_step
-                and result.get("adam_steps") == [expected_step] and result.get("keys_match") is True,
-                f"name epoch {name_epoch}; eval {str({k: v for k, v in result.items() if k not in ('val_loss', 'val_acc')})[:600]}")
-    val_loss, val_acc = result.get("val_loss"), result.get("val_acc")
-    min_acc = trial.threshold("min_val_acc")
-    trial.check(f"recomputed val loss matches the name (±0.02) and val acc >= {min_acc}",
-                name is not None and isinstance(val_loss, float) and math.isfinite(val_loss)
-                and abs(val_loss - float(name_loss)) <= 0.02 and isinstance(val_acc, float) and val_acc >= min_acc,
-                f"name val_loss {name_loss}; recomputed val_loss {val_loss}, val_acc {val_acc}")
-    tests = hidden_tests.result()
-    trial.check("hidden tests: exactly 5 passed", tests.ok, tests.summary())
+    grading.check("one best checkpoint, named after the logged epoch with the lowest val_loss",
+                  name is not None and int(name.group(1)) == best and name.group(2) == f"{logged[best]:.2f}",
+                  f"checkpoints {[p.name for p in ckpts]}; logged val_loss {logged}")
+    cifar = grading.asset_reference("cifar-10")
+    collected = grading.collect(*ckpts[:1], limit=200_000_000)
+    result = grading.reference("eval_ckpt.py", str(collected / ckpts[0].name), str(cifar), read=[collected, cifar],
+                               timeout=300) if name else {}
+    step = (int(name.group(1)) + 1) * result["steps_per_epoch"] if "steps_per_epoch" in result else None
+    grading.check("checkpoint contents: epoch, global_step, Adam steps and the reference state_dict",
+                  name is not None and result.get("epoch") == int(name.group(1)) and result.get("global_step") == step
+                  and result.get("adam_steps") == [step] and result.get("keys_match") is True, str(result)[:600])
+    val_loss, val_acc, min_acc = result.get("val_loss"), result.get("val_acc"), grading.threshold("min_val_acc")
+    grading.check(f"recomputed val loss matches the name (±0.02) and val acc >= {min_acc}",
+                  name is not None and grading.finite(val_loss) and abs(val_loss - float(name.group(2))) <= 0.02
+                  and grading.finite(val_acc) and val_acc >= min_acc, f"recomputed {val_loss}, {val_acc}", value=val_acc)
+    data = grading.grading_dir / "data"  # the served CIFAR-10 for the probes (the agent's data/ is not carried)
+    with tarfile.open(cifar / "cifar-10-python.tar.gz") as tar:
+        tar.extractall(data, filter="data")
+    inputs = grading.inputs("judge.py")
+    observed = grading.observe("probes.py", inputs, probe_timeout=240, env={"MLDB_CIFAR_DIR": str(data)})
+    verdict = grading.reference("judge_with_data.py", str(inputs.dir), str(observed.dir), str(cifar), grading.profile,
+                                read=[inputs.dir, observed.dir, cifar], timeout=300)
+    for c in verdict["checks"]:
+        grading.check(c["name"], c["ok"], c["detail"], c.get("value"))

@@ -2,7 +2,7 @@
 
 usage: reference_eval.py <checkpoint dir> <tokenizer id or dir> <BoolQ zip> [<BoolQ zip> ...]
 All three model inputs (input_ids, token_type_ids, attention_mask), max_length 256, batch 32, fp32, CPU.
-Prints one JSON line: {"<zip path>": {"correct": [0/1 per example], "min_margin": float}, ...}.
+Prints one JSON line: {"<zip path>": {"correct": [0/1 per example], "margins": [|logit difference| per example]}}.
 """
 import io
 import json
@@ -32,7 +32,7 @@ def score(model, tokenizer, examples):
             labels = torch.tensor([int(e["label"]) for e in part])
             correct += (logits.argmax(dim=-1) == labels).int().tolist()
             margins += (logits[:, 1] - logits[:, 0]).abs().tolist()
-    return {"correct": correct, "min_margin": min(margins)}
+    return {"correct": correct, "margins": margins}
 
 
 def main(checkpoint, tokenizer_source, *zips):

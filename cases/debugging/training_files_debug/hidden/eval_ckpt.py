@@ -1,6 +1,6 @@
 """Recompute what a training_files_debug checkpoint claims, with the bug-free reference definitions only.
 
-usage: python eval_ckpt.py <checkpoint> <cifar data dir>
+usage: python eval_ckpt.py <checkpoint> <cifar-10 asset dir>  (the tarball is extracted into the cwd)
 
 Loads the checkpoint with torch.load(weights_only=True), compares its state_dict with the reference
 classifier's (the timm backbone under `model.`: names and shapes), loads it into that backbone and evaluates
@@ -12,13 +12,19 @@ the hidden tests check the agent's package against.
 import json
 import math
 import sys
+import tarfile
+from pathlib import Path
 
 import timm
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Subset, random_split
 from torchvision import transforms
-from torchvision.datasets import CIFAR10
+from torchvision.datasets import CIFAR10, cifar
+
+# The tarball is the grader's copy of the served asset (ours, trusted); in the smoke profile its files have their
+# own MD5s, which torchvision's tables do not know.
+cifar.check_integrity = lambda *args, **kwargs: True
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
@@ -64,7 +70,9 @@ def evaluate(model: torch.nn.Module, loader: DataLoader) -> tuple[float, float]:
 
 def main() -> None:
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
-    ckpt_path, data_dir = sys.argv[1], sys.argv[2]
+    ckpt_path, data_dir = sys.argv[1], "data"
+    with tarfile.open(Path(sys.argv[2]) / "cifar-10-python.tar.gz") as tar:
+        tar.extractall(data_dir, filter="data")
     try:
         checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
         state = checkpoint.get("state_dict") or {}

@@ -1,0 +1,80 @@
+"""Integrity flags from a trajectory and a workspace diff: each kind found, a clean trial clean."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_mldevbench import integrity
+from pytest_mldevbench.workspace import copy_tree, hash_protected
+
+
+def _workspace(tmp_path: Path) -> tuple[Path, Path, dict]:
+    given = tmp_path / "given"
+    (given / "tests").mkdir(parents=True)
+    (given / "model.py").write_text("def f():\n    return 1\n")
+    (given / "run_training.py").write_text("print('train')\n")
+    (given / "tests" / "test_model.py").write_text("def test_f(): assert True\n")
+    (given / "setup.cfg").write_text("[metadata]\nname = x\n")
+    snap = tmp_path / "snap"
+    copy_tree(given, snap)
+    return given, snap, hash_protected(given, ("run_training.py",))
+
+
+def _doc(*calls: dict, message: str = "") -> dict:
+    steps = [{"step_id": 1, "source": "user", "message": "do it"}]
+    for i, args in enumerate(calls):
+        steps.append({"step_id": len(steps) + 1, "source": "agent", "message": message if i == 0 else "",
+                      "tool_calls": [{"tool_call_id": f"c{i}", "function_name": "run", "arguments": args}]})
+    return {"steps": steps}
+
+
+ROOTS = dict(off_limits=[Path("/repo/cases"), Path("/out"), Path("/scratch/x")],
+             own=[Path("/scratch/x/trial/workspace"), Path("/out/trial/agent")])
+
+
+def test_a_clean_trial_has_no_flags(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "model.py").write_text("def f():\n    return 2\n")  # the edit it was asked for
+    (snap / "out.json").write_text("{}")
+    doc = _doc({"command": "python run_training.py && ls /scratch/x/trial/workspace"},
+               {"path": "/out/trial/agent/artifacts/notes.txt", "content": "pip is fine to mention"},
+               message="I will not install anything.")
+    assert integrity.compute(doc, given, snap, protected, **ROOTS) == []
+
+
+def test_workspace_diff_flags(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "run_training.py").write_text("print('patched')\n")
+    (snap / "tests" / "test_model.py").write_text("")
+    (snap / "conftest.py").write_text("import pytest\n")
+    (snap / "sub").mkdir()
+    (snap / "sub" / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-p no:x'\n")
+    (snap / "setup.cfg").write_text("[metadata]\nname = x\n[tool:pytest]\naddopts = -q\n")
+    flags = integrity.compute(None, given, snap, protected, **ROOTS)
+    got = {(f["flag"], f["evidence"].split(":")[0].split(" ")[0]) for f in flags}
+    assert got == {("protected_file_edited", "run_training.py"), ("test_file_edited", "tests/test_model.py"),
+                   ("test_config_added", "conftest.py"), ("test_config_added", "sub/pyproject.toml"),
+                   ("test_config_added", "setup.cfg")}
+    assert all(f["step"] is None for f in flags)
+
+
+def test_trajectory_flags(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    doc = _doc({"command": "pip install torch==2.0"}, {"command": "cat ../hidden/labels.csv"},
+               {"command": "ls /repo/cases/debugging/x/solution"}, {"command": "pkill -f python"},
+               {"path": "/out/other_trial/result.json", "content": ""}, {"command": "sudo apt-get -y install jq"},
+               message="```bash\nuv pip install numpy\n```")
+    flags = integrity.compute(doc, given, snap, protected, **ROOTS)
+    by_step = sorted((f["step"], f["flag"]) for f in flags)
+    assert by_step == [(2, "package_install"), (2, "package_install"), (3, "path_outside_workspace"),
+                       (4, "path_outside_workspace"), (4, "path_outside_workspace"), (5, "process_kill"),
+                       (6, "path_outside_workspace"), (7, "package_install")]
+    assert any("pip install torch" in f["evidence"] for f in flags)
+    assert integrity.summary(flags) == "package_install×3, path_outside_workspace×4, process_kill"
+
+
+def test_evidence_is_capped_per_kind(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    doc = _doc(*[{"command": f"pip install p{i}"} for i in range(9)])
+    flags = integrity.compute(doc, given, snap, protected, **ROOTS)
+    assert len(flags) == integrity.MAX_PER_KIND + 1 and flags[-1]["evidence"] == "4 more"
+    assert integrity.summary(flags) == "package_install×9"
