@@ -260,7 +260,9 @@ class Trial:
             usage = self._close_meter()
         self.result.agent_exit_code = run.returncode
         self.result.output_dropped = run.output_dropped
-        self.stop_reason = f"wall time limit ({self.agent_timeout():g} s)" if run.timed_out else limit_reached(usage, self.cfg)
+        finished = run.returncode == 0 and not run.stopped
+        self.stop_reason = (f"wall time limit ({self.agent_timeout():g} s)" if run.timed_out
+                            else limit_reached(usage, self.cfg, finished))
         if run.timed_out:
             status = "timeout"
         elif run.stopped or self.stop_reason:
@@ -362,13 +364,15 @@ class Trial:
         return r
 
 
-def limit_reached(usage, cfg) -> str | None:
+def limit_reached(usage, cfg, finished: bool = False) -> str | None:
     """Which budget the meter's ledger shows reached (steps, tokens, cost), in words; None when none was. The
-    ledger decides, not the agent's word: an agent that stops itself at --max-steps has reached the cap."""
+    ledger decides, not the agent's word: an agent that stops itself at --max-steps has reached the cap. One that
+    `finished` (exit 0, not stopped) with its last allowed call did its work within the step limit."""
     if usage is None:
         return None
     from .meter.budget import Limits, Totals, refusal
-    limits = Limits(max_cost_usd=cfg.max_cost, max_tokens=cfg.max_tokens, max_steps=cfg.max_steps)
+    steps = None if finished and not usage.budget_exhausted else cfg.max_steps
+    limits = Limits(max_cost_usd=cfg.max_cost, max_tokens=cfg.max_tokens, max_steps=steps)
     refused = refusal(limits, Totals(calls_started=usage.calls, tokens=usage.total_tokens, cost_usd=usage.cost_usd))
     if refused is None and usage.budget_exhausted:
         return "a budget refused a call"

@@ -18,6 +18,13 @@ def test_a_limit_counts_when_the_ledger_reached_it_whoever_stopped():
     assert limit_reached(Usage(calls=3, cost_usd=0.5), cfg(max_cost=0.5)).startswith("cost budget reached")
     assert limit_reached(Usage(calls=1, budget_exhausted=True), cfg()) == "a budget refused a call"
     assert limit_reached(None, cfg(max_steps=1)) is None
+    # an agent that exits 0 by itself with its last allowed call finished within the step limit; over a token or
+    # cost limit it did not, and a refused call is a stop whatever the exit
+    assert limit_reached(Usage(calls=2), cfg(max_steps=2), finished=True) is None
+    assert limit_reached(Usage(calls=2, prompt_tokens=90, completion_tokens=20), cfg(max_tokens=100),
+                         finished=True).startswith("token budget reached")
+    assert limit_reached(Usage(calls=2, budget_exhausted=True), cfg(max_steps=2), finished=True).startswith(
+        "step limit reached")
 
 
 def test_the_failure_message_agrees_with_the_record():
