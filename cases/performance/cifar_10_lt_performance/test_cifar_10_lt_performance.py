@@ -28,8 +28,9 @@ def test_cifar_10_lt_performance(grading):
                   ckpts and not bad, f"found {sorted(p.name for p in ckpts)[:10]}; bad: {bad}")
     metrics = grading.read_json(grading.snapshot / "training_metrics.json")
     metrics = metrics if isinstance(metrics, dict) else {}
+    best = grading.number(metrics.get("best_balanced_acc"))
     grading.check("training_metrics.json has numeric best_loss and best_balanced_acc in percent (1, 100]",
-                  grading.finite(metrics.get("best_loss")) and 1 < (grading.number(metrics.get("best_balanced_acc")) or 0) <= 100,
+                  grading.finite(metrics.get("best_loss")) and best is not None and 1 < best <= 100,
                   f"got {str(metrics)[:300]}")
     report, score = grading.classify(grading.asset_reference(BUNDLE) / "eval" / "test_batch", locked=LOCKED,
                                      num_classes=10, mean=MEAN, std=STD)

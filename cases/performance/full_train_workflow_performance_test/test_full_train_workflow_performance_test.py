@@ -134,7 +134,8 @@ def csv_problem(grading, split) -> str:
     with tarfile.open(derived(grading) / "served" / ARCHIVE, "r:gz") as tar:
         served = tar.extractfile(f"{TOP}/noisy_imagenette.csv").read().decode("utf-8")
     truth = {r["path"]: r["noisy_labels_50"] for r in csv.DictReader(io.StringIO(served)) if r["path"].startswith("train/")}
-    spots_ok, same = all(rows.get(p) == lab for p, lab in split["spot_pairs"]), sum(rows.get(p) == lab for p, lab in truth.items())
+    spots_ok = all(rows.get(p) == lab for p, lab in split["spot_pairs"])
+    same = sum(rows.get(p) == lab for p, lab in truth.items())
     ok = spots_ok and truth and same / len(truth) >= 0.999
     return "" if ok else f"spot pairs ok: {spots_ok}; {same}/{len(truth)} train rows carry the 50 % label"
 

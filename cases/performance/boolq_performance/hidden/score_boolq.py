@@ -56,7 +56,8 @@ def main(checkpoint, reference, source, max_length, param_ratio):
     with checks.check("parameter count within 1 % of the served TinyBERT"):
         assert model is not None, "skipped: the checkpoint did not load"
         ref = AutoModelForSequenceClassification.from_pretrained(str(reference), num_labels=2, dtype=torch.float32)
-        params, cap = sum(p.numel() for p in model.parameters()), float(param_ratio) * sum(p.numel() for p in ref.parameters())
+        params = sum(p.numel() for p in model.parameters())
+        cap = float(param_ratio) * sum(p.numel() for p in ref.parameters())
         assert params <= cap, f"{params} > {cap:.0f}"
     if model is not None and checks.results[-1]["ok"]:
         with zipfile.ZipFile(source) as archive:

@@ -18,7 +18,7 @@ MAX_BYTES = 150 * 1024 * 1024
 def inspect(path):
     row = {"name": path.name, "ok": False, "why": "", "numel": None, "epoch": None}
     if path.is_symlink() or not path.is_file():
-        row["why"] = "not a regular file of at most 150 MB (a link, missing or too large)"
+        row["why"] = "not a regular file of at most 150 MB (a link, missing, too large or past the grader's total copy limit)"
         return row
     if path.stat().st_size > MAX_BYTES:
         row["why"] = f"{path.stat().st_size} bytes > 150 MB"
