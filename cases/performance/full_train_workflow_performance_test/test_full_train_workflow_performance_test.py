@@ -11,13 +11,11 @@ import gzip
 import hashlib
 import io
 import json
-import math
 import random
 import shutil
 import tarfile
 from pathlib import Path
 
-from pytest_mldevbench.errors import GradingError
 from pytest_mldevbench.refcache import built_once
 
 SOURCE = {"smoke": "imagenette2-160-p2", "full": "imagenette2-160"}
@@ -101,36 +99,20 @@ def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
         "num_train": len(train_rows), "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest()}, indent=1))
 
 
-def derived(trial) -> Path:
+def derived(grading) -> Path:
     """The cached derivation for this profile's source (built once per machine under a file lock)."""
-    source_dir = trial.asset_reference(SOURCE[trial.profile])
+    source_dir = grading.asset_reference(SOURCE[grading.profile])
     return built_once(source_dir.parent / f"derived-{DERIVED_VERSION}",
-                      lambda out: derive(source_dir / ARCHIVE, out, WITHHOLD[trial.profile]))
+                      lambda out: derive(source_dir / ARCHIVE, out, WITHHOLD[grading.profile]))
 
 
-def prepare_workspace(trial):
+def prepare_workspace(grading):
     """Serve the derived archive (no withheld image in it) at {assets_url}/imagenette2-160-p2/."""
-    trial.services.assets().serve_directory(SERVED, derived(trial) / "served")
+    grading.serve_directory(SERVED, derived(grading) / "served")
     return None
 
 
 # ---- grading --------------------------------------------------------------------------------------------
-def inside(root: Path, rel: str):
-    path = root / rel
-    try:
-        return path if path.exists() and path.resolve().is_relative_to(root.resolve()) else None
-    except (OSError, RuntimeError):
-        return None
-
-
-def check_dataset(trial, work) -> None:
-    train, val = inside(work, "dataset/train"), inside(work, "dataset/val")
-    missing = [w for w in WNIDS if train is None or not any((train / w).glob("*.JPEG"))] if train else WNIDS
-    trial.check("dataset/train and dataset/val exist; every class has training JPEGs",
-                train is not None and train.is_dir() and val is not None and val.is_dir() and not missing,
-                f"train: {train}, val: {val}, classes without images: {missing}")
-
-
 def _norm(path: str) -> str:
     path = path.strip().replace("\\", "/")
     for prefix in ("./", "dataset/", f"{TOP}/"):
@@ -139,121 +121,96 @@ def _norm(path: str) -> str:
     return path
 
 
-def check_csv(trial, work, split) -> None:
-    path = inside(work, "dataset/noisy_labels_50.csv")
-    rows, why = {}, ""
+def csv_problem(grading, split) -> str:
+    """Why dataset/noisy_labels_50.csv does not carry the 50 %-noise train labels ("" when it does)."""
+    text = grading.read_text(grading.path("dataset/noisy_labels_50.csv"), limit=50_000_000)
     try:
-        if path is None or path.stat().st_size > 50_000_000:
-            raise OSError("missing or too large")
-        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
+        reader = csv.DictReader(io.StringIO(text or ""))
         if not reader.fieldnames or reader.fieldnames[:2] != ["path", "label"]:
-            raise ValueError(f"columns {reader.fieldnames}, expected path,label")
-        rows = {_norm(r["path"]): (r["label"] or "").strip() for r in reader}
-    except (OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
-        why = f"dataset/noisy_labels_50.csv: {exc}"
-    served = derived(trial) / "served" / ARCHIVE
-    with tarfile.open(served, "r:gz") as tar:
-        text = tar.extractfile(f"{TOP}/noisy_imagenette.csv").read().decode("utf-8")
-    truth = {r["path"]: r["noisy_labels_50"] for r in csv.DictReader(io.StringIO(text)) if r["path"].startswith("train/")}
-    spots_ok = bool(rows) and all(rows.get(p) == lab for p, lab in split["spot_pairs"])
+            return f"dataset/noisy_labels_50.csv missing or columns {reader.fieldnames}, expected path,label"
+        rows = {_norm(r["path"] or ""): (r["label"] or "").strip() for r in reader}
+    except csv.Error as exc:
+        return f"dataset/noisy_labels_50.csv: {exc}"
+    with tarfile.open(derived(grading) / "served" / ARCHIVE, "r:gz") as tar:
+        served = tar.extractfile(f"{TOP}/noisy_imagenette.csv").read().decode("utf-8")
+    truth = {r["path"]: r["noisy_labels_50"] for r in csv.DictReader(io.StringIO(served)) if r["path"].startswith("train/")}
+    spots_ok = all(rows.get(p) == lab for p, lab in split["spot_pairs"])
     same = sum(rows.get(p) == lab for p, lab in truth.items())
-    frac = same / len(truth) if truth else 0.0
-    trial.check("noisy_labels_50.csv: path,label with the 50 %-noise labels (4 spot pairs, >= 99.9 % of train rows)",
-                not why and spots_ok and frac >= 0.999,
-                why or f"spot pairs ok: {spots_ok}; {same}/{len(truth)} train rows carry the 50 % label")
+    ok = spots_ok and truth and same / len(truth) >= 0.999
+    return "" if ok else f"spot pairs ok: {spots_ok}; {same}/{len(truth)} train rows carry the 50 % label"
 
 
-def check_checkpoints(trial, work) -> None:
-    try:
-        res = trial.run_hidden_python("check_checkpoints.py", "checkpoints", timeout=trial.threshold("predict_timeout_s"))
-        files = res["files"]
-    except GradingError as exc:
-        files, why = [], str(exc)
-    else:
-        why = "; ".join(f"{f['name']}: {f['why']}" for f in files if not f["ok"]) or "no checkpoints/*.pt"
-    cap = trial.threshold("max_params")
-    bad = [f for f in files if not f["ok"] or f["numel"] > cap or not 0 <= f["epoch"] <= 20]
-    trial.check("checkpoints/*.pt: >= 1, each <= 150 MB, weights_only, <= 30 M values, epoch <= 20",
-                files and not bad, why if not files or any(not f["ok"] for f in bad) else
-                "; ".join(f"{f['name']}: numel {f['numel']}, epoch {f['epoch']}" for f in bad))
+def metrics_problem(grading) -> str:
+    m = grading.read_json(grading.path("training_metrics.json"), limit=5_000_000)
+    if not isinstance(m, dict):
+        return "training_metrics.json is missing or not JSON"
+    hist, ep, best = m.get("history"), m.get("epochs_trained"), grading.number(m.get("best_val_acc"))
+    ok = (grading.integer(ep) and 0 < ep <= 20 and isinstance(hist, list) and 0 < len(hist) <= 20
+          and all(isinstance(h, dict) and {"epoch", "train_loss", "val_acc"} <= set(h) for h in hist)
+          and best is not None and 1 < best <= 100)
+    return "" if ok else (f"epochs_trained {ep!r}, {len(hist) if isinstance(hist, list) else hist!r} history rows, "
+                          f"best_val_acc {m.get('best_val_acc')!r}")[:500]
 
 
-def check_metrics(trial, work) -> None:
-    path = inside(work, "training_metrics.json")
-    try:
-        m = json.loads(path.read_text(encoding="utf-8")) if path and path.stat().st_size < 5_000_000 else None
-    except (OSError, ValueError):
-        m = None
-    ok, why = False, "training_metrics.json is missing or not JSON"
-    if isinstance(m, dict):
-        hist, ep, best = m.get("history"), m.get("epochs_trained"), m.get("best_val_acc")
-        num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
-        ok = (isinstance(ep, int) and not isinstance(ep, bool) and 0 < ep <= 20 and isinstance(hist, list)
-              and 0 < len(hist) <= 20 and all(isinstance(h, dict) and {"epoch", "train_loss", "val_acc"} <= set(h)
-                                               for h in hist) and num(best) and 1 < best <= 100)
-        why = f"epochs_trained {ep!r}, {len(hist) if isinstance(hist, list) else hist!r} history rows, best_val_acc {best!r}"
-    trial.check("training_metrics.json: epochs_trained <= 20, history <= 20 rows, 1 < best_val_acc <= 100", ok, why)
-
-
-def predict(trial, work, evaluation: Path) -> tuple[dict | None, str]:
-    eval_dir = work / EVAL_DIR
-    if eval_dir.is_symlink() or eval_dir.is_file():
-        eval_dir.unlink()
-    elif eval_dir.exists():
+def predict(grading, evaluation: Path) -> tuple[dict, list[int], str]:
+    """Run the prediction step on the withheld images under opaque names in a secret order (no labels)."""
+    eval_dir = grading.grading_dir / EVAL_DIR  # whatever the agent left there goes first
+    if eval_dir.is_dir() and not eval_dir.is_symlink():
         shutil.rmtree(eval_dir)
+    elif eval_dir.exists() or eval_dir.is_symlink():
+        eval_dir.unlink()
     (eval_dir / "images").mkdir(parents=True)
-    n = len(json.loads((evaluation / "labels.json").read_text()))
-    order = list(range(n))
-    random.Random(f"{trial.result.trial_id}-order").shuffle(order)
-    salt = random.Random().getrandbits(64)
-    names = []
-    for i in order:
-        name = hashlib.sha256(f"{salt}-{i}".encode()).hexdigest()[:16] + ".JPEG"
+    grading.add_hidden("predict_classifier.py", f"{EVAL_DIR}/predict_classifier.py")
+    order = list(range(len(json.loads((evaluation / "labels.json").read_text()))))
+    random.SystemRandom().shuffle(order)
+    salt = random.SystemRandom().getrandbits(64)
+    names = [hashlib.sha256(f"{salt}-{i}".encode()).hexdigest()[:16] + ".JPEG" for i in order]
+    for i, name in zip(order, names):
         shutil.copy(evaluation / f"{i:05d}.JPEG", eval_dir / "images" / name)
-        names.append(name)
     (eval_dir / "list.txt").write_text("\n".join(names) + "\n")
-    script = trial.hidden_dir / "predict_classifier.py"
-    res = trial.run_script(["python", str(script), f"{EVAL_DIR}/images", f"{EVAL_DIR}/list.txt",
-                            str(int(trial.threshold("default_size"))), str(int(trial.threshold("max_params")))],
-                           timeout=trial.threshold("predict_timeout_s"), report=True, gpu=trial.resources.gpus > 0,
-                           extra_ro=[trial.hidden_dir])
-    rep = res.report if isinstance(res.report, dict) else None
-    if res.timed_out:
-        return rep, f"the prediction step ran past {trial.threshold('predict_timeout_s'):g} s"
-    if rep is None:
-        return None, f"the prediction step wrote no report (exit {res.returncode}): {res.stderr[-800:]}"
-    if rep.get("error"):
-        return rep, f"the prediction step failed: {rep['error']}"
+    timeout = grading.threshold("predict_timeout_s")
+    res = grading.run(["python", f"{EVAL_DIR}/predict_classifier.py", f"{EVAL_DIR}/images", f"{EVAL_DIR}/list.txt",
+                       str(int(grading.threshold("default_size"))), str(int(grading.threshold("max_params")))],
+                      timeout=timeout, report=True)
+    rep = res.report if isinstance(res.report, dict) else {}
     preds = rep.get("predictions")
-    if not isinstance(preds, list) or len(preds) != n:
-        return rep, f"{len(preds) if isinstance(preds, list) else 'no'} predictions for {n} images"
-    rep["order"] = order
-    return rep, ""
+    why = (f"the prediction step ran past {timeout:g} s" if res.timed_out else
+           f"the prediction step wrote no report (exit {res.returncode}): {res.stderr[-800:]}" if not rep else
+           f"the prediction step failed: {str(rep['error'])[:800]}" if rep.get("error") else
+           f"{len(preds) if isinstance(preds, list) else 'no'} predictions for {len(order)} images"
+           if not isinstance(preds, list) or len(preds) != len(order) else "")
+    return rep, order, why
 
 
-
-def test_full_train_workflow_performance_test(trial):
-    work = trial.grading_dir
-    evaluation = derived(trial)
-    split = json.loads((evaluation / "split.json").read_text())
-    check_dataset(trial, work)
-    check_csv(trial, work, split)
-    check_checkpoints(trial, work)
-    check_metrics(trial, work)
-
-    rep, why = predict(trial, work, evaluation / "eval")
-    cap = trial.threshold("max_params")
-    params = (rep or {}).get("num_params")
-    census = (rep or {}).get("census") or []
-    trial.check("prediction step: get_best_model() ran on the hidden images within the time limit", not why, why)
-    trial.check(f"model parameters (all of them) <= {cap:.0f}", isinstance(params, int) and params <= cap,
-                f"num_params {params}")
-    trial.check("live-tensor census <= 1.25 x the parameter cap", bool(census) and max(census) <= 1.25 * cap,
-                f"census {census}")
-    acc = None
+def test_full_train_workflow_performance_test(grading):
+    evaluation, snap = derived(grading), grading.snapshot
+    train, val = grading.path("dataset/train"), grading.path("dataset/val")
+    missing = [w for w in WNIDS if not (train and any((train / w).glob("*.JPEG")))]
+    grading.check("dataset/train and dataset/val exist; every class has training JPEGs",
+                  train and train.is_dir() and val and val.is_dir() and not missing,
+                  f"train: {train}, val: {val}, classes without images: {missing}")
+    problem = csv_problem(grading, json.loads((evaluation / "split.json").read_text()))
+    grading.check("noisy_labels_50.csv: path,label with the 50 %-noise labels (4 spot pairs, >= 99.9 % of train rows)",
+                  not problem, problem)
+    pts = sorted((snap / "checkpoints").glob("*.pt")) if grading.path("checkpoints") else []
+    copy = grading.collect(*[p for p in pts if p.is_file() and p.stat().st_size <= 150 * 2**20], limit=21 * 150 * 2**20)
+    for c in grading.reference("check_checkpoints.py", str(copy), json.dumps([p.name for p in pts]),
+                               str(grading.threshold("max_params")), read=[copy])["checks"]:
+        grading.check(c["name"], c["ok"], c["detail"])
+    problem = metrics_problem(grading)
+    grading.check("training_metrics.json: epochs_trained <= 20, history <= 20 rows, 1 < best_val_acc <= 100",
+                  not problem, problem)
+    rep, order, why = predict(grading, evaluation / "eval")
+    cap, params, census = grading.threshold("max_params"), rep.get("num_params"), rep.get("census")
+    grading.check("prediction step: get_best_model() ran on the hidden images within the time limit", not why, why)
+    grading.check(f"model parameters (all of them, reported by the prediction step) <= {cap:.0f}",
+                  grading.integer(params) and params <= cap, f"num_params {params}")
+    census = census if isinstance(census, list) and census and all(map(grading.finite, census)) else None
+    grading.check("live-tensor census (reported by the prediction step) <= 1.25 x the parameter cap",
+                  census is not None and max(census) <= 1.25 * cap, f"census {rep.get('census')}")
+    labels, acc = json.loads((evaluation / "eval" / "labels.json").read_text()), None
     if not why:
-        labels = json.loads((evaluation / "eval" / "labels.json").read_text())
-        acc = 100.0 * sum(int(p == labels[i]) for p, i in zip(rep["predictions"], rep["order"])) / len(labels)
-    target = trial.threshold("accuracy")
-    trial.check(f"clean top-1 accuracy on the withheld images >= {target:g} %", acc is not None and acc >= target,
-                why if acc is None else f"accuracy {acc:.2f} %", value=acc)
+        acc = 100.0 * sum(int(p == labels[i]) for p, i in zip(rep["predictions"], order)) / len(labels)
+    target = grading.threshold("accuracy")
+    grading.check(f"clean top-1 accuracy on the withheld images >= {target:g} %", acc is not None and acc >= target,
+                  why if acc is None else f"accuracy {acc:.2f} %", value=acc)

@@ -1,13 +1,16 @@
-"""Checkpoint checks (hidden): every checkpoints/*.pt loads with weights_only=True; sizes, numel and epoch.
+"""Judge (trusted, `grading.reference`): every checkpoints/*.pt loads with weights_only=True; sizes, numel, epoch.
 
-usage: check_checkpoints.py <checkpoints dir>    prints one JSON line {"files": [{name, ok, why, numel, epoch}]}
-No agent code runs: torch.load(weights_only=True) refuses pickled objects.
+usage: check_checkpoints.py <copy dir> <names json> <max_params>
+<copy dir> holds bounded copies of the agent's checkpoints/*.pt (regular files only); <names json> lists every
+*.pt name the snapshot's checkpoints/ has, so a name without a copy (a link, no regular file, too large) fails.
+Prints {"checks": [...]}. No agent code runs: torch.load(weights_only=True) refuses pickled objects.
 """
 import json
 import sys
 from pathlib import Path
 
 import torch
+from mldb_judge import Checks
 
 MAX_BYTES = 150 * 1024 * 1024
 
@@ -15,7 +18,7 @@ MAX_BYTES = 150 * 1024 * 1024
 def inspect(path):
     row = {"name": path.name, "ok": False, "why": "", "numel": None, "epoch": None}
     if path.is_symlink() or not path.is_file():
-        row["why"] = "not a regular file"
+        row["why"] = "not a regular file of at most 150 MB (a link, missing, too large or past the grader's total copy limit)"
         return row
     if path.stat().st_size > MAX_BYTES:
         row["why"] = f"{path.stat().st_size} bytes > 150 MB"
@@ -37,10 +40,15 @@ def inspect(path):
     return row
 
 
-def main(directory):
-    d = Path(directory)
-    files = sorted(d.glob("*.pt")) if d.is_dir() and not d.is_symlink() else []
-    print(json.dumps({"files": [inspect(p) for p in files]}))
+def main(directory, names, max_params):
+    files = [inspect(Path(directory) / name) for name in sorted(json.loads(names))]
+    bad = [f for f in files if not f["ok"] or f["numel"] > float(max_params) or not 0 <= f["epoch"] <= 20]
+    checks = Checks()
+    checks.record("checkpoints/*.pt: >= 1, each <= 150 MB, weights_only, <= 30 M values, epoch <= 20",
+                  files and not bad, "no checkpoints/*.pt" if not files else "; ".join(
+                      f"{f['name']}: {f['why']}" if not f["ok"] else f"{f['name']}: numel {f['numel']}, epoch {f['epoch']}"
+                      for f in bad)[:1500])
+    print(json.dumps({"checks": checks.results}))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
-"""Grader-side scoring of final_model.ckpt: weights-only load, strict load into the grader's LightningCNN,
-top-1 accuracy on the hidden test batch (fixed Normalize, batch 500, CPU, eval mode, no TTA).
+"""Judge (trusted, `grading.reference`): scoring of final_model.ckpt: weights-only load, strict load into the
+grader's LightningCNN, top-1 accuracy on the hidden test batch (fixed Normalize, batch 500, CPU, eval mode, no TTA).
 
-    python evaluate_checkpoint.py CHECKPOINT TEST_BATCH
+    python evaluate_checkpoint.py CHECKPOINT TEST_SOURCE
+TEST_SOURCE: the bundle's test_batch pickle (smoke), or the real cifar-10-python.tar.gz (full; its test_batch
+must match the known MD5). Both are the grader's own assets.
 Prints one JSON line: {"loaded", "strict", "finite", "accuracy", "num_images", "num_parameters", "error"}.
 """
+import hashlib
+import io
 import json
 import pickle
 import sys
+import tarfile
 
 import numpy as np
 import torch
@@ -14,6 +19,19 @@ import torch
 from lightning_cnn import LightningCNN
 
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
+REAL_TEST_MD5 = "40351d587109b95175f43aff81a1287e"  # test_batch of the real cifar-10-python.tar.gz
+
+
+def test_batch(path):
+    """The hidden test batch (our asset): the pickle itself, or the member of the real tarball."""
+    if not path.endswith(".tar.gz"):
+        with open(path, "rb") as f:
+            return pickle.load(f, encoding="latin1")
+    with tarfile.open(path) as tar:
+        data = tar.extractfile("cifar-10-batches-py/test_batch").read()
+    if hashlib.md5(data).hexdigest() != REAL_TEST_MD5:
+        raise RuntimeError("the real CIFAR-10 test_batch does not match its MD5")
+    return pickle.load(io.BytesIO(data), encoding="latin1")
 
 
 def main(ckpt_path, test_path):
@@ -41,8 +59,7 @@ def main(ckpt_path, test_path):
     if not out["finite"]:
         out["error"] = "the weights hold NaN or inf"
         return out
-    with open(test_path, "rb") as f:
-        batch = pickle.load(f, encoding="latin1")
+    batch = test_batch(test_path)
     images = torch.from_numpy(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)).float() / 255.0
     labels = torch.tensor(batch["labels"], dtype=torch.long)
     x = (images - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
