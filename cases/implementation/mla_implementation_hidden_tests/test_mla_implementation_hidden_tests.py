@@ -1,20 +1,11 @@
-"""Validator for mla_implementation_hidden_tests: sample (2) + hidden scenarios (11) + reference (11) = 24."""
+"""Validator for mla_implementation_hidden_tests (graded as mla_implementation): only MLA.forward changed;
+probes run the agent's MLA on grading-time weights, RoPE tables and inputs and a judge compares with the
+float64 reference (hidden/judge.py); the sample tests, run from their pristine copy, are shown."""
 
-GIVEN = ["utils.py", "mha.py", "test_mla.py"]
-HIDDEN = ["ref_mla.py", "test_mla_hidden.py", "test_mla_reference.py"]
 
-
-def test_mla_implementation_hidden_tests(trial):
-    for name in GIVEN:
-        trial.add_pristine(name)
-    for name in HIDDEN:
-        trial.add_hidden(name, name)
-    trial.check_protected()
-    trial.check_regions("mla.py", ["MLA.forward"], "only MLA.forward changed")
-    trial.run_pytest(
-        ["test_mla.py", "test_mla_hidden.py", "test_mla_reference.py"],
-        expect_passed=24,
-        timeout=trial.threshold("pytest_timeout_s"),
-        env={"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "2"},
-        check="sample and hidden MLA tests: exactly 24 pass",
-    )
+def test_mla_implementation_hidden_tests(grading):
+    grading.check_protected()
+    grading.check_regions("mla.py", ["MLA.forward"], "only MLA.forward changed")
+    grading.observe_and_judge("probes.py", "judge.py", probe_timeout=120)
+    visible = grading.run_tests(["test_mla.py"], expect_passed=2, timeout=grading.threshold("pytest_timeout_s"))
+    grading.note("visible tests (pristine copy)", visible.summary())

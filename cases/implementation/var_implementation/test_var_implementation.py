@@ -1,17 +1,12 @@
-"""Validator for var_implementation: only VAR.forward and VAR.autoregressive_infer_cfg changed; the pristine
-visible tests (3) and the hidden tests (9) must pass."""
-NON_EDITABLE = ["__init__.py", "basic_vae.py", "basic_var.py", "helpers.py", "quant.py", "vqvae.py", "test_var.py"]
+"""Validator for var_implementation: only VAR.forward and VAR.autoregressive_infer_cfg changed; probes run them
+on models, labels and inputs drawn at grading time and a judge recomputes logits and greedy generations with
+the reference (hidden/judge.py); the visible tests, run from their pristine copy, are shown."""
 
 
-def test_var_implementation(trial):
-    for name in NON_EDITABLE:
-        trial.add_pristine(name)
-    for name in ["ref_var.py", "test_var_hidden.py"]:
-        trial.add_hidden(name, name)
-    trial.check_regions("var.py", ["VAR.forward", "VAR.autoregressive_infer_cfg"])
-    env = {"PYTHONHASHSEED": "0", "MLDB_PROFILE": trial.profile}
-    timeout = 300 if trial.profile == "smoke" else 900
-    trial.run_pytest(["test_var.py"], expect_passed=3, timeout=timeout, env=env,
-                     check="visible tests pass (pristine copy, 3)")
-    trial.run_pytest(["test_var_hidden.py"], expect_passed=9, timeout=timeout, env=env,
-                     check="hidden reference tests pass (9)")
+def test_var_implementation(grading):
+    grading.check_regions("var.py", ["VAR.forward", "VAR.autoregressive_infer_cfg"])
+    timeout = 300 if grading.profile == "smoke" else 900
+    inputs = grading.inputs("judge.py", timeout=timeout)  # the judge picks models with clear greedy choices
+    grading.judge("judge.py", inputs, grading.observe("probes.py", inputs, probe_timeout=timeout), timeout=timeout)
+    visible = grading.run_tests(["test_var.py"], expect_passed=3, timeout=timeout)
+    grading.note("visible tests (pristine copy)", visible.summary())
