@@ -16,6 +16,6 @@ def _survivors() -> list[str]:
     return found
 
 
-def test_after_hang(trial):
+def test_after_hang(grading):
     survivors = _survivors()
-    trial.check("no process of the hung trials survives", not survivors, "; ".join(survivors))
+    grading.check("no process of the hung trials survives", not survivors, "; ".join(survivors))

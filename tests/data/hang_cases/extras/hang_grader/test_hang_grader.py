@@ -2,6 +2,6 @@
 import threading
 
 
-def test_hang_grader(trial):
+def test_hang_grader(grading):
     threading.Event().wait()  # nothing will ever set it
-    trial.check("never reached", True)
+    grading.check("never reached", True)

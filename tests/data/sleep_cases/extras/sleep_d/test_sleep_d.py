@@ -2,6 +2,6 @@
 import os
 
 
-def test_sleep_d(trial):
-    started = float((trial.snapshot / "started").read_text())
-    trial.check(f"started {started:.3f} on {os.environ.get('PYTEST_XDIST_WORKER', 'main')}", True)
+def test_sleep_d(grading):
+    started = float((grading.snapshot / "started").read_text())
+    grading.check(f"started {started:.3f} on {os.environ.get('PYTEST_XDIST_WORKER', 'main')}", True)

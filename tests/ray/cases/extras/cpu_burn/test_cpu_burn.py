@@ -7,7 +7,7 @@ def _expected(n: int) -> int:
     return sum(period) * (n // 7) + sum(period[: n % 7])
 
 
-def test_cpu_burn(trial):
-    path = trial.snapshot / "sum.txt"
+def test_cpu_burn(grading):
+    path = grading.snapshot / "sum.txt"
     got = path.read_text().strip() if path.is_file() else ""
-    trial.check("sum.txt is right", got == str(_expected(N)), f"got {got!r}")
+    grading.check("sum.txt is right", got == str(_expected(N)), f"got {got!r}")
