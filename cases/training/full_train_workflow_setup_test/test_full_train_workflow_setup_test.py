@@ -2,8 +2,8 @@
 served archive here (listing, SHA-256 of a seeded sample, the whole CSV mapping; files read bounded, links
 followed only inside the workspace); checks 2-5 are a judge's (hidden/eval_checkpoints.py) on a collected copy of
 checkpoints/: weights_only loads, four distinct weight sets, a strict load into a judge-built model, the
-correlation with the served backbone and the val accuracy recomputed on the archive's images; check 6
-cross-checks training_metrics.json (bounded JSON) with that recomputation."""
+correlation with the served backbone and the val accuracy recomputed on the archive's images; the same judge
+cross-checks training_metrics.json (a bounded copy) with that recomputation (check 6)."""
 import csv
 import hashlib
 import io
@@ -54,8 +54,11 @@ def test_full_train_workflow_setup_test(grading):
     archive = grading.asset_reference("imagenette2-160") / "imagenette2-160.tgz"
     grading.check_problems("1. dataset/ matches the archive (listing, sampled bytes) and the 50 % label CSV",
                            dataset_problems(grading, archive)[:8])
-    ckpts, ref = grading.collect(grading.snapshot / "checkpoints", limit=4 * 2**30) / "checkpoints", grading.asset_reference("hf-dinov2-small")
-    ev = grading.reference("eval_checkpoints.py", str(ckpts), str(ref), str(archive), read=[ckpts.parent, ref, archive.parent],
+    ckpts = grading.collect(grading.snapshot / "checkpoints", limit=4 * 2**30) / "checkpoints"
+    metrics = grading.collect(grading.snapshot / "training_metrics.json", limit=1_000_000) / "training_metrics.json"
+    ref = grading.asset_reference("hf-dinov2-small")
+    ev = grading.reference("eval_checkpoints.py", str(ckpts), str(ref), str(archive), str(metrics),
+                           str(grading.threshold("max_report_gap")), read=[ckpts.parent, metrics.parent, ref, archive.parent],
                            timeout=grading.threshold("eval_timeout_s"), gpu=grading.profile == "full")
     detail = str(ev)[:1500]
     grading.check("2. exactly four checkpoints, each loads with weights_only=True, epochs {1, 2, 3, 4}, distinct weights",
@@ -68,20 +71,5 @@ def test_full_train_workflow_setup_test(grading):
                   grading.finite(pearson) and pearson >= grading.threshold("min_pearson"), f"pearson {pearson}; {detail}")
     grading.check("5. recomputed val accuracy of the epoch-4 model reaches the threshold",
                   grading.finite(acc) and acc >= grading.threshold("min_val_acc"), f"recomputed {acc}; {detail}")
-    metrics = grading.read_json(grading.snapshot / "training_metrics.json")
-    entries = metrics.get("epochs") if isinstance(metrics, dict) else None
-    problems = []
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        problems.append("training_metrics.json missing or without an epochs list")
-    elif len(entries) != 4 or sorted(e.get("epoch") for e in entries if grading.integer(e.get("epoch"))) != [1, 2, 3, 4]:
-        problems.append(f"epochs listed: {[e.get('epoch') for e in entries]}")
-    elif not all(grading.finite(e.get(k)) for e in entries for k in ("train_loss", "train_acc", "val_loss", "val_acc")):
-        problems.append("an epoch entry lacks a numeric train_loss/train_acc/val_loss/val_acc")
-    else:
-        best, top, last = metrics.get("best_val_acc"), max(e["val_acc"] for e in entries), \
-            next(e["val_acc"] for e in entries if e["epoch"] == 4)
-        if not (grading.finite(best) and 1 < best <= 100 and abs(best - top) <= 0.01):
-            problems.append(f"best_val_acc {best!r} is not the percent maximum of val_acc ({top})")
-        if not (grading.finite(acc) and abs(last - acc) <= grading.threshold("max_report_gap")):
-            problems.append(f"reported epoch-4 val_acc {last} vs recomputed {acc}")
-    grading.check_problems("6. training_metrics.json: four epochs, best_val_acc in percent, epoch-4 val_acc matches", problems)
+    grading.check_problems("6. training_metrics.json: four epochs, best_val_acc in percent, epoch-4 val_acc matches",
+                           ev["metrics_problems"])
