@@ -28,11 +28,10 @@ def test_pretrained_bert_base_uncased_load(grading):
 
     copies = {p: grading.collect(p) / p.name for p in {model, tok} if p}  # bounded copies, read as data
     folders = [copies[p] if p else grading.collect() / "none" for p in (model, tok)]
-    ref = grading.asset_reference(ASSET)
-    data = grading.reference("check_bert.py", str(grading.collect(grading.snapshot / "model_info.json") / "model_info.json"),
-                             *map(str, folders), str(ref), str(grading.hidden_dir / "probes.txt"),
-                             json.dumps({"max_abs_diff": grading.threshold("max_abs_diff")}),
-                             read=[f.parent for f in folders] + [ref], timeout=grading.threshold("load_timeout_s"))
+    ref, info_copy = grading.asset_reference(ASSET), grading.collect(grading.snapshot / "model_info.json")
+    data = grading.reference("check_bert.py", str(info_copy / "model_info.json"), *map(str, folders), str(ref),
+                             str(grading.hidden_dir / "probes.txt"), json.dumps({"max_abs_diff": grading.threshold("max_abs_diff")}),
+                             read=[info_copy, ref, *(f.parent for f in folders)], timeout=grading.threshold("load_timeout_s"))
     checks = data["checks"]
     for c in checks[:2]:
         grading.check(c["name"], c["ok"], c["detail"])
