@@ -79,4 +79,9 @@ CHEATS = [
           why="check 4: the backbone does not correlate with the served weights"),
     Cheat("placeholder-dataset", _pipeline(placeholder=True), lang="python",
           why="check 1: dataset/ holds placeholders, not the archive's images"),
+    Cheat("one-checkpoint-four-times", _pipeline() + '''
+final = torch.load("checkpoints/ckpt_4.pt", weights_only=True)
+for e in (1, 2, 3):
+    torch.save({**final, "epoch": e}, f"checkpoints/ckpt_{e}.pt")
+''', lang="python", why="check 2: the per-epoch checkpoints must hold four different weight sets"),
 ]

@@ -50,4 +50,10 @@ run.log({"training_loss": 0.5, "validation_loss": 0.4, "epoch": 0}); run.finish(
 os.symlink("/tmp/elsewhere/wandb", "wandb")
 dump({"training_loss": 0.5, "validation_loss": 0.4, "epoch": 0}, "wandb_metrics.json")
 ''', lang="python", why="check 2: the run directory must be inside the workspace (a symlink out does not count)"),
+    Cheat("log-before-finish-no-resume", _HEAD + '''
+run = wandb.init(project="ml_workflow_test_wandb", name="test-run-" + str(int(time.time())), tags=["test", "evaluation"])
+dump({"run_id": run.id}, "wandb_info.json")
+run.log({"training_loss": 0.5, "validation_loss": 0.4, "epoch": 0}); run.finish()
+dump({"training_loss": 0.5, "validation_loss": 0.4, "epoch": 0}, "wandb_metrics.json")
+''', lang="python", why="check 3: stage 2 never re-opened the finished run by its id (no later run of that id)"),
 ]

@@ -1,15 +1,13 @@
-"""Grader helper (runs in the grading sandbox): decode every offline W&B run under ./wandb with wandb's tools.
+"""Judge (trusted: wandb's own decoder on data): decode every offline W&B run in a collected copy of ./wandb.
 
-Prints one JSON object: {"wandb_version": ..., "runs": [{"dir", "run_id", "producer", "project",
-"display_name", "tags", "start_time", "history": [...], "error"}]}.
+`runs(root)`: [{"dir", "file", "run_id", "producer", "project", "display_name", "tags", "start_time", "resume",
+"history": [...], "error"}] for the offline-run-* folders of `root` (a bounded copy: regular files only).
 """
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import wandb
 
 
 def inspect(run_file: Path) -> dict:
@@ -19,7 +17,7 @@ def inspect(run_file: Path) -> dict:
     if r.returncode != 0:
         return {"error": f"inspect failed: {r.stderr[-400:]}"}
     info = {"producer": None, "run_id": None, "project": None, "display_name": None, "tags": None,
-            "start_time": None, "history": []}
+            "start_time": None, "resume": None, "history": []}
     for line in r.stdout.splitlines():
         line = line.strip()
         if not line.startswith("{"):
@@ -33,7 +31,7 @@ def inspect(run_file: Path) -> dict:
         if kind == "header":
             info["producer"] = (body.get("version_info") or {}).get("producer")
         elif kind == "run" and info["run_id"] is None:
-            for key in ("run_id", "project", "display_name", "tags", "start_time"):
+            for key in ("run_id", "project", "display_name", "tags", "start_time", "resume"):
                 info[key] = body.get(key)
         elif kind == "history":
             info["history"].append(body.get("item") or {})
@@ -42,21 +40,12 @@ def inspect(run_file: Path) -> dict:
     return info
 
 
-def main() -> None:
-    root = Path("wandb")
-    runs = []
-    if root.is_dir() and not root.is_symlink():
-        top = Path.cwd().resolve()
-        for run_dir in sorted(root.glob("offline-run-*")):
-            if run_dir.is_symlink() or not run_dir.is_dir() or top not in run_dir.resolve().parents:
-                continue
-            files = [f for f in run_dir.glob("run-*.wandb") if f.is_file() and not f.is_symlink()]
-            if len(files) != 1:
-                runs.append({"dir": run_dir.name, "error": f"{len(files)} run-*.wandb files"})
-                continue
-            runs.append({"dir": run_dir.name, "file": files[0].name, **inspect(files[0])})
-    print(json.dumps({"wandb_version": wandb.__version__, "runs": runs}))
-
-
-if __name__ == "__main__":
-    main()
+def runs(root: Path) -> list[dict]:
+    found = []
+    for run_dir in sorted(p for p in root.glob("offline-run-*") if p.is_dir()) if root.is_dir() else []:
+        files = [f for f in run_dir.glob("run-*.wandb") if f.is_file()]
+        if len(files) != 1:
+            found.append({"dir": run_dir.name, "error": f"{len(files)} run-*.wandb files"})
+            continue
+        found.append({"dir": run_dir.name, "file": files[0].name, **inspect(files[0])})
+    return found

@@ -1,12 +1,21 @@
-"""Grader helper (grading sandbox; GPU in full): checks 2-5 on the agent's checkpoints.
+"""Judge (trusted; GPU in full): checks 2-5 on a collected copy of the agent's checkpoints/, read as data.
 
-usage: eval_checkpoints.py <checkpoints dir> <reference model dir> <val image root> <labels json>
-labels json: {"classes": [wnids sorted], "val": {"val/<wnid>/<file>": "<wnid>"}}
+usage: eval_checkpoints.py <checkpoints dir> <reference model dir> <imagenette archive (.tgz)>
+                           <training_metrics.json> <max report gap>
+Every checkpoint is loaded with weights_only=True; the epoch-4 model_state_dict is loaded strictly into a
+Dinov2ForImageClassification built here from the served config, correlated with the served backbone, and
+scored on every val image of the archive (labels: its noisy_labels_50 column, the true class for val rows).
+training_metrics.json (a bounded copy) is cross-checked with that accuracy ("metrics_problems").
 Prints one JSON object.
 """
+import csv
+import hashlib
+import io
 import json
+import math
 import sys
-from pathlib import Path
+import tarfile
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import torch
@@ -23,13 +32,62 @@ def strip(key: str) -> str:
     return key[len("dinov2."):] if key.startswith("dinov2.") else key
 
 
-def main():
-    ckpt_dir, ref, val_root, labels_file = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
-    out = {"files": [], "epochs": [], "loaded": False, "strict_ok": False, "pearson": None, "accuracy": None}
+def fingerprint(state) -> str | None:
+    """A digest of a state dict's tensors (None when it is not a dict of tensors)."""
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        return None
+    digest = hashlib.sha256()
+    for key in sorted(state):
+        digest.update(key.encode() + b"\0" + state[key].detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def val_set(archive: Path):
+    """(sorted wnids, [(image bytes, wnid)]) for the archive's val rows, labelled by its noisy_labels_50 column."""
+    with tarfile.open(archive) as tar:
+        members = {PurePosixPath(m.name).relative_to(PurePosixPath(m.name).parts[0]).as_posix(): m
+                   for m in tar.getmembers() if m.isfile() and len(PurePosixPath(m.name).parts) > 1}
+        rows = csv.DictReader(io.TextIOWrapper(tar.extractfile(members["noisy_imagenette.csv"]), encoding="utf-8"))
+        labels = {r["path"]: r["noisy_labels_50"] for r in rows if r["path"].startswith("val/")}
+        classes = sorted({PurePosixPath(p).parts[1] for p in members if PurePosixPath(p).parts[0] == "train"
+                          and len(PurePosixPath(p).parts) == 3})
+        return classes, [(tar.extractfile(members[p]).read(), w) for p, w in sorted(labels.items())]
+
+
+def finite(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def metrics_problems(path: Path, accuracy, gap: float) -> list[str]:
+    """training_metrics.json: four epochs with numbers, best_val_acc the percent maximum, epoch 4 as recomputed."""
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        metrics = None
+    entries = metrics.get("epochs") if isinstance(metrics, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return ["training_metrics.json missing or without an epochs list"]
+    epochs = [e.get("epoch") for e in entries]
+    if len(entries) != 4 or sorted(e for e in epochs if isinstance(e, int) and not isinstance(e, bool)) != [1, 2, 3, 4]:
+        return [f"epochs listed: {epochs}"]
+    if not all(finite(e.get(k)) for e in entries for k in ("train_loss", "train_acc", "val_loss", "val_acc")):
+        return ["an epoch entry lacks a numeric train_loss/train_acc/val_loss/val_acc"]
+    problems, best = [], metrics.get("best_val_acc")
+    top, last = max(e["val_acc"] for e in entries), next(e["val_acc"] for e in entries if e["epoch"] == 4)
+    if not (finite(best) and 1 < best <= 100 and abs(best - top) <= 0.01):
+        problems.append(f"best_val_acc {best!r} is not the percent maximum of val_acc ({top})")
+    if not (finite(accuracy) and abs(last - accuracy) <= gap):
+        problems.append(f"reported epoch-4 val_acc {last} vs recomputed {accuracy}")
+    return problems
+
+
+def evaluate(ckpt_dir: Path, ref: Path, archive: Path) -> dict:
+    out = {"files": [], "epochs": [], "loaded": False, "distinct": False, "strict_ok": False, "pearson": None,
+           "accuracy": None}
     files = sorted(p for p in ckpt_dir.iterdir() if p.suffix in (".pt", ".ckpt") and p.is_file()) \
         if ckpt_dir.is_dir() else []
     out["files"] = [p.name for p in files]
-    final, problems = None, []
+    final, problems, prints = None, [], []
     for p in files:
         try:
             ck = torch.load(p, map_location="cpu", weights_only=True)
@@ -38,26 +96,25 @@ def main():
             continue
         epoch = ck.get("epoch") if isinstance(ck, dict) else None
         out["epochs"].append(epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else repr(epoch))
+        prints.append(fingerprint(ck.get("model_state_dict") if isinstance(ck, dict) else None))
         if epoch == 4 and not isinstance(epoch, bool):
             final = ck
     out["load_problems"] = problems
     out["loaded"] = not problems and len(files) > 0
+    # one checkpoint per epoch: each epoch of training leaves different weights
+    out["distinct"] = None not in prints and len(set(prints)) == len(prints)
     if final is None:
-        print(json.dumps(out))
-        return
+        return out
     image_size = final.get("image_size")
     out["image_size"] = image_size if isinstance(image_size, int) else repr(image_size)
-    config = Dinov2Config.from_pretrained(str(ref), num_labels=10)
-    model = Dinov2ForImageClassification(config)
+    model = Dinov2ForImageClassification(Dinov2Config.from_pretrained(str(ref), num_labels=10))
     state = final.get("model_state_dict")
     try:
         model.load_state_dict(state, strict=True)
         out["strict_ok"] = True
     except Exception as exc:  # noqa: BLE001
         out["strict_error"] = f"{type(exc).__name__}: {str(exc)[:600]}"
-        print(json.dumps(out))
-        return
-    out["elements"] = sum(v.numel() for v in state.values())
+        return out
 
     ref_state = {strip(k): v.float() for k, v in load_file(str(ref / "model.safetensors")).items()}
     mine = {strip(k): v.float() for k, v in state.items() if k.startswith("dinov2.")}
@@ -68,11 +125,9 @@ def main():
 
     if not (isinstance(image_size, int) and 14 <= image_size <= 1024 and image_size % 14 == 0):
         out["accuracy_error"] = f"image_size {image_size!r} is not a multiple of 14"
-        print(json.dumps(out))
-        return
-    labels = json.loads(labels_file.read_text())
-    index = {w: i for i, w in enumerate(labels["classes"])}
-    items = sorted(labels["val"].items())
+        return out
+    classes, items = val_set(archive)
+    index = {w: i for i, w in enumerate(classes)}
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device).eval()
     correct = 0
@@ -80,8 +135,8 @@ def main():
         for i in range(0, len(items), 32):
             chunk = items[i:i + 32]
             xs = []
-            for path, _ in chunk:
-                arr = np.asarray(Image.open(val_root / path).convert("RGB")).copy()
+            for data, _ in chunk:
+                arr = np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).copy()
                 x = torch.from_numpy(arr).permute(2, 0, 1).float().div(255.0)
                 x = F.interpolate(x[None], size=(image_size, image_size), mode="bilinear", antialias=True,
                                   align_corners=False)[0]
@@ -91,6 +146,12 @@ def main():
             correct += int((logits.argmax(1) == y).sum())
     out["accuracy"] = 100.0 * correct / len(items)
     out["num_val"] = len(items)
+    return out
+
+
+def main():
+    out = evaluate(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+    out["metrics_problems"] = metrics_problems(Path(sys.argv[4]), out["accuracy"], float(sys.argv[5]))
     print(json.dumps(out))
 
 

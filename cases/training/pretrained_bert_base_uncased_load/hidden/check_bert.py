@@ -1,27 +1,48 @@
-"""Grader helper (task environment, sandboxed, offline, CPU): load the agent's saved BERT and tokenizer
-and compare them with the reference snapshot.
+"""Judge (trusted: nothing of the agent's is imported): model_info.json, the saved BERT and its tokenizer,
+collected as data, compared with the served snapshot; loaded offline through fixed classes (BertModel,
+BertTokenizer: safetensors or weights_only torch.load, no remote code).
 
-Usage: python check_bert.py <model dir> <tokenizer dir> <reference dir> <probes file>
-Prints one JSON line. Loading uses transformers' own safe paths (safetensors or weights_only torch.load,
-no remote code).
+Usage: check_bert.py <model_info.json> <model dir> <tokenizer dir> <reference dir> <probes file> <limits json>
+Prints {"checks": [...]}: 1-2 (model_info.json), then 4-5 (model, tokenizer); check 3 is the harness's.
 """
 import json
 import sys
+from pathlib import Path
 
 import torch
-from transformers import AutoConfig, AutoModel, AutoTokenizer, BertModel
+from transformers import AutoConfig, BertModel, BertTokenizer
+
+ARCH_KEYS = ("hidden_size", "num_attention_heads", "num_hidden_layers", "vocab_size")
 
 
-def model_findings(model_dir, reference_dir):
-    out = {"model_type": None, "loaded": False, "missing": [], "max_diff": None, "detail": ""}
+def values_of(obj, key) -> list:
+    """Every value stored under `key` anywhere in a JSON tree."""
+    if isinstance(obj, dict):
+        return [v for k, v in obj.items() if k == key] + [x for v in obj.values() for x in values_of(v, key)]
+    return [x for v in obj for x in values_of(v, key)] if isinstance(obj, list) else []
+
+
+def info_checks(info, served):
+    name = info.get("model_name") if isinstance(info, dict) else None
+    problems = []
+    for key in ARCH_KEYS:
+        vals = values_of(info, key)
+        if not vals or any(type(v) is not int or v != served[key] for v in vals):
+            problems.append(f"{key}: {vals or 'missing'} (served config: {served[key]})")
+    return [{"name": "1. model_info.json parses and model_name names bert-base-uncased",
+             "ok": "bert-base-uncased" in str(name or "").lower(),
+             "detail": "model_info.json missing or not an object" if not isinstance(info, dict) else f"model_name {name!r}"},
+            {"name": "2. hidden_size, num_attention_heads, num_hidden_layers, vocab_size equal the served config",
+             "ok": not problems, "detail": "; ".join(problems)}]
+
+
+def model_check(model_dir, reference_dir, max_abs_diff):
+    name = "4. the saved model loads offline as BERT and equals the served weights (pooler aside)"
     try:
-        out["model_type"] = AutoConfig.from_pretrained(model_dir, local_files_only=True).model_type
-        model, loading = AutoModel.from_pretrained(model_dir, output_loading_info=True, local_files_only=True)
+        model_type = AutoConfig.from_pretrained(model_dir, local_files_only=True).model_type
+        model, loading = BertModel.from_pretrained(model_dir, output_loading_info=True, local_files_only=True)
     except Exception as exc:  # noqa: BLE001 - a load failure is a finding
-        out["detail"] = f"{type(exc).__name__}: {str(exc)[:400]}"
-        return out
-    out["loaded"] = True
-    out["missing"] = sorted(k for k in loading.get("missing_keys", []) if not k.startswith("pooler."))
+        return {"name": name, "ok": False, "detail": f"{type(exc).__name__}: {str(exc)[:400]}"}
     reference = BertModel.from_pretrained(reference_dir, local_files_only=True).state_dict()
     loaded = model.state_dict()
     worst, worst_key, absent = 0.0, None, []
@@ -35,35 +56,39 @@ def model_findings(model_dir, reference_dir):
         diff = float((got.detach().double() - ref.double()).abs().max()) if ref.numel() else 0.0
         if diff > worst or worst_key is None:
             worst, worst_key = diff, key
-    out["max_diff"] = float("inf") if absent else worst
-    out["detail"] = (f"{len(absent)} reference tensors absent or of another shape (e.g. {absent[:3]}); "
-                     f"largest difference {worst:.3g} at {worst_key}; model class {type(model).__name__}; "
-                     f"dtype {next(model.parameters()).dtype}")
-    return out
+    missing = sorted(k for k in loading.get("missing_keys", []) if not k.startswith("pooler."))
+    dtype = next(model.parameters()).dtype
+    ok = model_type == "bert" and not missing and not absent and worst <= max_abs_diff
+    return {"name": name, "ok": ok, "detail": f"model_type {model_type!r}; missing keys {missing[:5]}; "
+            f"{len(absent)} reference tensors absent or "
+            f"of another shape (e.g. {absent[:3]}); largest difference {worst:.3g} at {worst_key}; dtype {dtype}"}
 
 
-def tokenizer_findings(tokenizer_dir, reference_dir, probes):
-    out = {"loaded": False, "size": None, "reference_size": None, "mismatches": [], "detail": ""}
-    reference = AutoTokenizer.from_pretrained(reference_dir, local_files_only=True)
-    out["reference_size"] = len(reference)
+def tokenizer_check(tokenizer_dir, reference_dir, probes):
+    name = "5. the saved tokenizer loads and encodes the probe sentences exactly like the served one"
+    reference = BertTokenizer.from_pretrained(reference_dir, local_files_only=True)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
-    except Exception as exc:  # noqa: BLE001
-        out["detail"] = f"{type(exc).__name__}: {str(exc)[:400]}"
-        return out
-    out["loaded"], out["size"] = True, len(tokenizer)
-    for text in probes:
-        if tokenizer(text)["input_ids"] != reference(text)["input_ids"]:
-            out["mismatches"].append(text[:60])
-    return out
+        tokenizer = BertTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
+        bad = [t[:60] for t in probes if tokenizer(t)["input_ids"] != reference(t)["input_ids"]]
+    except Exception as exc:  # noqa: BLE001 - a tokenizer that does not load or encode is a finding
+        return {"name": name, "ok": False, "detail": f"{type(exc).__name__}: {str(exc)[:400]}"}
+    return {"name": name, "ok": len(tokenizer) == len(reference) and not bad,
+            "detail": f"size {len(tokenizer)} (reference {len(reference)}); mismatching probes {bad}"}
 
 
-def main(model_dir, tokenizer_dir, reference_dir, probes_file):
-    probes = [line.strip() for line in open(probes_file, encoding="utf-8") if line.strip()]
+def main(info_file, model_dir, tokenizer_dir, reference_dir, probes_file, limits):
     torch.set_num_threads(1)
-    print(json.dumps({"model": model_findings(model_dir, reference_dir),
-                      "tokenizer": tokenizer_findings(tokenizer_dir, reference_dir, probes)}))
+    try:
+        info = json.loads(Path(info_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        info = None
+    served = json.loads((Path(reference_dir) / "config.json").read_text())
+    probes = [line.strip() for line in open(probes_file, encoding="utf-8") if line.strip()]
+    checks = info_checks(info, served)
+    checks.append(model_check(model_dir, reference_dir, json.loads(limits)["max_abs_diff"]))
+    checks.append(tokenizer_check(tokenizer_dir, reference_dir, probes))
+    print(json.dumps({"checks": checks}))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:7])

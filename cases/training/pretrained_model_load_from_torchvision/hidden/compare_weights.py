@@ -1,12 +1,9 @@
-"""Grader helper (task environment, sandboxed, CPU). Two modes:
+"""Judge (trusted: loads the file as data only): compare a saved ResNet-18 with the pretrained weights.
 
-  python load_model.py compare <model file> <reference weights>
-      weights_only=True loads only: the agent's file must give a state dict (top level, or under
-      `state_dict` / `model_state_dict`) that loads strictly into torchvision.models.resnet18() and equals
-      the reference tensor for tensor. Prints one JSON line. Safe: nothing of the agent's file can run code.
-  python load_model.py unpickle <model file> <output file>
-      general unpickling of a whole pickled module (this can run code from the file, so the grader never
-      trusts its output beyond the tensors it writes): saves the module's state dict with torch.save.
+usage: compare_weights.py <model file> <reference weights>
+The file is loaded with weights_only=True; its state dict (top level, or under `state_dict` /
+`model_state_dict`) must load strictly into torchvision.models.resnet18() and equal the reference tensor for
+tensor. Prints {"weights_only", "strict_load", "equal", "detail"}.
 """
 import json
 import sys
@@ -55,20 +52,6 @@ def compare(model_file, reference_file):
     return out
 
 
-def unpickle(model_file, output_file):
-    obj = torch.load(model_file, map_location="cpu", weights_only=False)
-    if not isinstance(obj, torch.nn.Module):
-        print(json.dumps({"module": False, "type": type(obj).__name__}))
-        return
-    torch.save({k: v.detach().clone() for k, v in obj.state_dict().items()}, output_file)
-    print(json.dumps({"module": True}))
-
-
 if __name__ == "__main__":
-    mode, *args = sys.argv[1:]
-    if mode == "compare":
-        print(json.dumps(compare(*args)))
-    elif mode == "unpickle":
-        unpickle(*args)
-    else:
-        raise SystemExit(f"unknown mode {mode!r}")
+    torch.set_num_threads(1)
+    print(json.dumps(compare(*sys.argv[1:3])))
