@@ -1,4 +1,4 @@
-"""The pytest plugin: options, parametrisation of the `trial` fixture, recording and reporting hooks.
+"""The pytest plugin: options, parametrisation of the `grading` fixture, recording and reporting hooks.
 
 Thin on purpose: the trial flow lives in trial.py (`Trial.run`, `Trial.record`), grading in grading/, reports in
 report/. The hooks only adapt pytest's phases to those two calls.
@@ -181,12 +181,6 @@ def grading(request):
               prepare_step=getattr(request.module, "prepare_workspace", None))
     request.node.stash[TRIAL] = t
     return t.grading
-
-
-@pytest.fixture
-def trial(grading):
-    """The name validators used before the grading vocabulary (issue 20); migrated ones take `grading`."""
-    return grading
 
 
 def _remote_trial(request, task, param: TrialParam) -> TrialResult:
@@ -400,4 +394,4 @@ def _baseline_gate(session, report: dict) -> None:
     session.exitstatus = pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
 
 
-__all__ = ["grading", "trial", "MldbError"]
+__all__ = ["grading", "MldbError"]

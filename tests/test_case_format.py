@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import filecmp
+import statistics
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ CASES = sorted(p.parent for p in (REPO / "cases").glob("*/*/task.toml"))
 def test_case_folder(case):
     task = load_task(case)
     assert (case / f"test_{task.id}.py").is_file(), "the validator must be test_<task_id>.py"
+    assert set(task.verdict) == {"observed", "trusted"}, "[verdict] must say what is observed and what is trusted"
     for name in placeholders_used(task.prompt_template):
         if name.startswith("threshold:"):
             task.threshold("smoke", name.split(":", 1)[1])
@@ -27,3 +29,9 @@ def test_case_folder(case):
             given = case / "workspace" / path.relative_to(pristine)
             if given.exists():
                 assert filecmp.cmp(path, given, shallow=False), f"{path.relative_to(case)} differs from workspace/"
+
+
+def test_validators_are_short_recipes():
+    """The median validator stays a short recipe (issue 20: at most 40 lines); the shared work lives in grading/."""
+    lines = [len((c / f"test_{c.name}.py").read_text().splitlines()) for c in CASES]
+    assert statistics.median(lines) <= 40, sorted(lines)

@@ -12,7 +12,6 @@ process, or a judge process that runs only hidden reference code on data files (
     budget.py       grading_timeout_s shared by a trial's graded runs
     commands.py     ScriptResult / PytestResult (observations)
     classifier.py   the CIFAR-style prediction step
-    legacy.py       trial.* names of validators not yet migrated
     scripts/        run in the task environment: probe_runner.py (untrusted side), judge_runner.py and
                     mldb_judge.py (judge side), classifier_*.py
 """

@@ -23,7 +23,6 @@ from ..results import Check
 from ..sandbox import SandboxSpec
 from . import files, probes
 from .budget import GradingBudget
-from .legacy import LegacyGrading
 from .commands import GRADER_INI, PytestResult, ScriptResult, pytest_argv, pytest_result, tail
 from .probes import Inputs, Observations
 from .regions import region_problems
@@ -35,7 +34,7 @@ SCRIPTS = Path(__file__).parent / "scripts"
 JUDGE_FILES = ("judge_runner.py", "mldb_judge.py")
 
 
-class GradingContext(LegacyGrading):
+class GradingContext:
     """What a validator may use to grade one trial (see docs/case-format.md for the table)."""
 
     # bounded reads and numbers (grading/files.py), here so a validator needs no import

@@ -6,8 +6,8 @@ MLDB_REDTEAM_JSON=path to keep the session's JSON report (docs/validity.md is ge
 tests/redteam/make_validity_table.py) and MLDB_REDTEAM_WORKERS to change the session's xdist workers (2).
 
 The "forge at grading" class (agents.FORGE_CHEATS: exit hooks, success lines + os._exit, patched testing
-modules, shape-only stubs, grading detection, combined) still passes the tasks whose validators let a process
-that ran agent code decide (issue 20); this test fails until every validator is migrated.
+modules, shape-only stubs, grading detection, combined) fails because no verdict comes from a process that ran
+agent code (docs/architecture.md): what such a process writes, prints or exits with is only an observation.
 """
 from __future__ import annotations
 
