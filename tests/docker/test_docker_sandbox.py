@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from pytest_mldevbench.sandbox import SandboxSpec
+from tests.host_listener import HostListener
 
 HELLO = "cases/extras/hello_world"
 DOCKER = "--sandbox=docker"
@@ -55,35 +54,6 @@ def test_memory_limit_fails_the_trial_with_reason_oom(bench, docker_image):
 
 
 # -- the network: only the loopback ports named in the environment, through the bridge ---------------
-class _Server:
-    """A TCP server answering 'ok' that counts its connections."""
-
-    def __init__(self, host: str):
-        self.sock = socket.socket()
-        self.sock.bind((host, 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.hits = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.hits += 1
-            conn.sendall(b"ok\n")
-            conn.close()
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-
-
 NET_PROBE = r"""
 import json, os, socket, sys
 def attempt(host, port):
@@ -123,7 +93,7 @@ def _host_addresses() -> list[str]:
 def test_container_reaches_only_the_bridged_ports(docker_image, tmp_path):
     from pytest_mldevbench.sandbox.docker import DockerSandbox
     from pytest_mldevbench.taskenv import REPO_ROOT
-    allowed, forbidden, public = _Server("127.0.0.1"), _Server("127.0.0.1"), _Server("0.0.0.0")
+    allowed, forbidden, public = HostListener("127.0.0.1"), HostListener("127.0.0.1"), HostListener("0.0.0.0")
     ws = tmp_path / "ws"
     ws.mkdir()
     # public addresses and the host's own (no private ranges: were the sandbox broken, that would be real traffic)

@@ -9,8 +9,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -18,37 +16,10 @@ from pathlib import Path
 import pytest
 
 from pytest_mldevbench.sandbox.output import HEAD_BYTES, TAIL_BYTES
+from tests.host_listener import HostListener
 
 ARENA = "tests/escape/cases/extras/escape_arena"
 REPO = Path(__file__).resolve().parents[2]
-
-
-class Listener:
-    """A TCP server on the host's loopback that counts who reached it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.hits = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.hits += 1
-            conn.close()
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 @pytest.fixture
@@ -73,7 +44,7 @@ def _stamp(text: str) -> float:
 def test_every_escape_is_refused(bench, planted, monkeypatch, request, sandbox):
     if sandbox == "docker":
         request.getfixturevalue("docker_image")
-    listener = Listener()
+    listener = HostListener()
     monkeypatch.setenv("MLDB_ESCAPE_PORT", str(listener.port))
     monkeypatch.setenv("MLDB_ESCAPE_PLANTED", planted)
     monkeypatch.setenv("MLDB_DISK_GB", "1")        # a small disk to fill (the property is the same)
