@@ -98,23 +98,26 @@ def _supervise(launch: Launch, spec: SandboxSpec, timeout: float, should_stop, p
     finally:
         for fd in ours:  # the sandbox holds the write ends now; EOF comes when its last process is gone
             os.close(fd)
-    timed_out = stopped = False
     try:
-        while True:
-            if _wait(proc, poll_s):
-                break
-            if time.monotonic() - start > timeout:
-                timed_out = True
-                break
-            if should_stop is not None and should_stop():
-                stopped = True
-                break
+        timed_out, stopped = wait_until_done(lambda: _wait(proc, poll_s), start, timeout, should_stop)
     finally:
         kill_group(proc)
         dropped = capture.close()
     code = None if (timed_out or stopped) else proc.returncode
     return RunResult(code, timed_out, stopped, time.monotonic() - start, oom=launch.oom_killed(),
                      output_dropped=dropped)
+
+
+def wait_until_done(wait_once: Callable[[], bool], start: float, timeout: float,
+                    should_stop: Callable[[], bool] | None) -> tuple[bool, bool]:
+    """Call `wait_once` (True once the command has ended) until it ends, `timeout` s after `start` pass or
+    `should_stop()` holds; returns (timed_out, stopped)."""
+    while not wait_once():
+        if time.monotonic() - start > timeout:
+            return True, False
+        if should_stop is not None and should_stop():
+            return False, True
+    return False, False
 
 
 def _wait(proc: subprocess.Popen, seconds: float) -> bool:

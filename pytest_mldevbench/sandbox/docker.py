@@ -37,7 +37,7 @@ from typing import Callable
 
 from .. import taskenv
 from ..errors import InfrastructureError
-from .base import RunResult, Sandbox, SandboxSpec
+from .base import RunResult, Sandbox, SandboxSpec, wait_until_done
 from .bridge import UnixBridge, loopback_ports
 from .cgroups import PIDS_LIMIT
 from .identity import UID_KIND, SandboxUsers
@@ -283,19 +283,13 @@ class DockerSandbox(Sandbox):
             except docker.errors.APIError as exc:
                 raise InfrastructureError(_api_error(exc)) from None
             _follow(capture, stream, spec)
-            timed_out = stopped = False
-            while True:
+            def ended() -> bool:
                 try:
                     container.wait(timeout=poll_s)
-                    break
+                    return True
                 except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-                    pass
-                if time.monotonic() - start > timeout:
-                    timed_out = True
-                    break
-                if should_stop is not None and should_stop():
-                    stopped = True
-                    break
+                    return False
+            timed_out, stopped = wait_until_done(ended, start, timeout, should_stop)
             if timed_out or stopped:
                 container.stop(timeout=3)  # SIGTERM to the command (via the init), SIGKILL after 3 s
                 container.wait(timeout=30)
