@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.escape.test_escape import Listener
+from tests.host_listener import HostListener
 
 REPO = Path(__file__).resolve().parents[2]
 NOBODY = 65534
@@ -97,7 +97,7 @@ def test_sandbox_of_an_unprivileged_harness(shared_tmp):
     tmp_path.chmod(0o755)
     secret = tmp_path / "secret.txt"  # a host file beside the sandbox's folder: must stay out of sight
     secret.write_text("host")
-    listener = Listener()
+    listener = HostListener()
     try:
         proc = subprocess.run(
             ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", SYSTEM_PYTHON, "-I", "-c", DRIVER,
