@@ -114,3 +114,18 @@ def test_agent_cmd_in_a_venv_gets_the_whole_venv(bench, tmp_path):
         server.stop()
     trial = run.trial("cli")
     assert trial["outcome"] == "passed", f"{trial['detail']}\n{run.output[-3000:]}"
+
+
+def test_bubblewrap_is_found_on_the_harness_path_not_the_trials(tmp_path, monkeypatch):
+    """bwrap installed outside the trial's fixed PATH (/usr/bin:/bin) is run by its absolute path."""
+    import shutil
+
+    from pytest_mldevbench.sandbox.base import SandboxSpec
+    from pytest_mldevbench.sandbox.local import LocalSandbox
+    real = shutil.which("bwrap")
+    if real is None:
+        pytest.skip("bubblewrap is not installed")
+    (tmp_path / "bwrap").symlink_to(real)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    spec = SandboxSpec(argv=["true"], cwd=Path("/"), env={"PATH": "/usr/bin:/bin"}, stdout=tmp_path / "log")
+    assert LocalSandbox().command(spec)[0] == str(tmp_path / "bwrap")

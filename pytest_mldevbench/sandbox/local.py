@@ -78,7 +78,7 @@ class LocalSandbox(Sandbox):
         return self._cgroups
 
     def check(self) -> None:
-        if shutil.which("bwrap") is None:
+        if _bwrap() is None:
             raise InfrastructureError("the local sandbox needs bubblewrap: install it (apt-get install bubblewrap)")
         with tempfile.TemporaryDirectory(prefix="mldb-check-") as tmp:
             log = Path(tmp) / "log"
@@ -125,8 +125,8 @@ class LocalSandbox(Sandbox):
                 bridge.close()
 
     def command(self, spec: SandboxSpec, bridge: UnixBridge | None = None, cgroup_fds=()) -> list[str]:
-        argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-net",
-                "--unshare-uts", "--unshare-cgroup-try", "--hostname", HOSTNAME]
+        argv = [_bwrap() or "bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc",
+                "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", HOSTNAME]
         for top in SYSTEM_DIRS:
             if os.path.islink(top):
                 argv += ["--symlink", os.readlink(top), top]
@@ -283,3 +283,8 @@ def _unique(paths) -> list[Path]:
             seen.add(p)
             out.append(p)
     return out
+
+
+def _bwrap() -> str | None:
+    """bubblewrap by absolute path, found on the harness's PATH (a trial's own PATH is not searched)."""
+    return shutil.which("bwrap")
