@@ -85,6 +85,9 @@ class Trial:
         self.snapshot = self._grade_root / "snapshot"
         self.private = self._grade_root / "private"
         self.protected_hashes: dict[str, str] = {}
+        self.snapshot_skipped: list[tuple[str, str]] = []  # entries the snapshot did not copy as they were
+        self.snapshot_refused: str | None = None  # why the snapshot refused the workspace whole
+        self.survivors = 0  # processes of the agent still running when its command ended (the sandbox saw)
         self.agent_result: dict | None = None
         self.stop_reason: str | None = None  # which harness limit stopped the agent, in words
         self._model_name: str | None = None
@@ -312,9 +315,10 @@ class Trial:
         self._grade_root.mkdir(parents=True, exist_ok=True)
         self.private.mkdir(exist_ok=True)
         try:
-            refused = workspace.snapshot(self.workspace, self.snapshot)
+            refused = workspace.snapshot(self.workspace, self.snapshot, self.snapshot_skipped)
         except workspace.SnapshotError as exc:  # the harness's disk failed it: nothing about the agent
             raise InfrastructureError(str(exc)) from None
+        self.snapshot_refused = refused
         if refused:  # over the size/entries/depth limits: nothing of it is graded, and the trial fails
             self.grading.check("workspace within the harness's limits", False, refused)
 
