@@ -263,6 +263,7 @@ class Trial:
             usage = self._close_meter()
         self.result.agent_exit_code = run.returncode
         self.result.output_dropped = run.output_dropped
+        self.survivors = run.survivors
         finished = run.returncode == 0 and not run.stopped
         self.stop_reason = (f"wall time limit ({self.agent_timeout():g} s)" if run.timed_out
                             else limit_reached(usage, self.cfg, finished))

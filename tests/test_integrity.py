@@ -78,3 +78,42 @@ def test_evidence_is_capped_per_kind(tmp_path):
     flags = integrity.compute(doc, given, snap, protected, **ROOTS)
     assert len(flags) == integrity.MAX_PER_KIND + 1 and flags[-1]["evidence"] == "4 more"
     assert integrity.summary(flags) == "package_install×9"
+
+
+def test_startup_hooks_and_interpreter_internals_in_the_workspace(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "sitecustomize.py").write_text("import builtins\n")
+    (snap / "sub").mkdir()
+    (snap / "sub" / "zz.pth").write_text("import x\n")
+    (snap / "torch.py").write_text("allclose = lambda *a: True\n")  # a new module shadowing a library
+    (snap / "model.py").write_text("import torch\n\ndef f():\n    return getattr(f, '__globals__')\n")
+    (snap / "helper.py").write_text("import atexit\n")
+    (snap / "fine.py").write_text("import os, signal\nprint(os.getcwd())\n")
+    flags = integrity.compute(None, given, snap, protected, **ROOTS)
+    got = sorted((f["flag"], f["evidence"].split(":")[0]) for f in flags)
+    assert got == [("interpreter_internals_code", "helper.py"), ("interpreter_internals_code", "model.py"),
+                   ("python_startup_hook", "sitecustomize.py"), ("python_startup_hook", "sub/zz.pth"),
+                   ("python_startup_hook", "torch.py")]
+    assert next(f for f in flags if f["evidence"].startswith("model.py"))["evidence"] == "model.py:4: __globals__"
+    assert all(f["source"] == "workspace" for f in flags)
+
+
+def test_startup_hooks_in_the_home(tmp_path):
+    home = tmp_path / "home"
+    site = home / ".local" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (home / ".cache").mkdir()
+    (home / ".cache" / "numpy.py").write_text("")  # not on any path: not flagged
+    assert list(integrity.home_flags(home)) == []
+    (site / "usercustomize.py").write_text("")
+    (site / "numpy.py").write_text("")
+    assert sorted(e.split(":")[0] for _, e in integrity.home_flags(home)) == [
+        "~/.local/lib/python3.11/site-packages/numpy.py", "~/.local/lib/python3.11/site-packages/usercustomize.py"]
+
+
+def test_observed_flags_keep_their_source(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    flags = integrity.compute(None, given, snap, protected, observed=[("asset_refused", "GET /x: refused (404)",
+                                                                        "assets.json")], **ROOTS)
+    assert flags == [{"flag": "asset_refused", "evidence": "GET /x: refused (404)", "source": "assets.json",
+                      "step": None}]
