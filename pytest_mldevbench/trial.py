@@ -292,7 +292,7 @@ class Trial:
         usage = self.services.meter().close_trial(self._meter_key)
         try:  # a record for people to read: a harness bug here must not change the trial's outcome
             trajectory.write(self.out, trial_id=self.result.trial_id, task_id=self.task.id, agent=self.param.agent,
-                             model=self._model_name)
+                             model=self._model_name, agent_version=self.agent.version)
         except (OSError, ValueError) as exc:
             self.grading.note("trajectory", f"not written: {str(exc)[:300]}")
         self.result.usage = Usage(calls=usage.calls, prompt_tokens=usage.prompt_tokens,
