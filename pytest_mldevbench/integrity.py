@@ -86,32 +86,30 @@ def _diff_flags(given: Path, snap: Path, protected: dict[str, str]) -> Iterator[
         elif rel not in given_files and Path(rel).stem in SHADOWED:
             yield STARTUP_HOOK, f"{rel}: shadows the module {Path(rel).stem!r}"
         elif rel.endswith(".py"):
-            found = _internals(path)
+            before = _internals(given / rel) if rel in given_files else []
+            found = [hit for hit in _internals(path) if hit[1] not in {name for _, name in before}]
             if found:
-                yield INTERNALS_CODE, f"{rel}:{found[0]}: {found[1]}" + ("" if rel in given_files else " (new file)")
+                yield INTERNALS_CODE, f"{rel}:{found[0][0]}: {found[0][1]}" + ("" if rel in given_files else " (new file)")
 
 
-def _internals(path: Path) -> tuple[int, str] | None:
-    """(line, name) of the first name of INTERNALS in a Python file: identifiers, attributes and strings (as in
-    getattr(x, "__globals__")). Parsed as text, never run."""
+def _internals(path: Path) -> list[tuple[int, str]]:
+    """(line, name) of each name of INTERNALS in a Python file: identifiers, attributes and strings (as in
+    getattr(x, "__globals__")), imports. Parsed as text, never run."""
     data = ws.read_limited(path, MAX_CODE_BYTES)
-    if data is None:
-        return None
     try:
-        tree = ast.parse(data)
+        tree = ast.parse(data) if data is not None else None
     except (SyntaxError, ValueError):
-        return None
-    for node in ast.walk(tree):
+        tree = None
+    found = []
+    for node in ast.walk(tree) if tree is not None else ():
         name = (node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
                 else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None)
-        if name in INTERNALS:
-            return node.lineno, name
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
-            hit = next((n for n in names if n and n.split(".")[0] in INTERNALS), None)
-            if hit:
-                return node.lineno, f"import {hit}"
-    return None
+            name = next((n.split(".")[0] for n in names if n and n.split(".")[0] in INTERNALS), None)
+        if name in INTERNALS:
+            found.append((node.lineno, name))
+    return sorted(found)
 
 
 def home_flags(home: Path) -> Iterator[tuple[str, str]]:

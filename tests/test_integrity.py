@@ -117,3 +117,13 @@ def test_observed_flags_keep_their_source(tmp_path):
                                                                         "assets.json")], **ROOTS)
     assert flags == [{"flag": "asset_refused", "evidence": "GET /x: refused (404)", "source": "assets.json",
                       "step": None}]
+
+
+def test_internals_already_in_the_given_file_are_not_flagged(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (given / "runner.py").write_text("import os\n\ndef stop():\n    os._exit(1)\n")
+    copy_tree(given, snap := tmp_path / "snap2")
+    (snap / "runner.py").write_text("import os\n\ndef stop():\n    print('bye')\n    os._exit(1)\n")
+    assert integrity.compute(None, given, snap, protected, **ROOTS) == []
+    (snap / "runner.py").write_text("import os, atexit\n\ndef stop():\n    os._exit(1)\n")
+    assert [f["evidence"] for f in integrity.compute(None, given, snap, protected, **ROOTS)] == ["runner.py:1: atexit"]
