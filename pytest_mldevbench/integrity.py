@@ -89,7 +89,8 @@ def _diff_flags(given: Path, snap: Path, protected: dict[str, str]) -> Iterator[
             before = _internals(given / rel) if rel in given_files else []
             found = [hit for hit in _internals(path) if hit[1] not in {name for _, name in before}]
             if found:
-                yield INTERNALS_CODE, f"{rel}:{found[0][0]}: {found[0][1]}" + ("" if rel in given_files else " (new file)")
+                new = "" if rel in given_files else " (new file)"
+                yield INTERNALS_CODE, f"{rel}:{found[0][0]}: {found[0][1]}{new}"
 
 
 def _internals(path: Path) -> list[tuple[int, str]]:

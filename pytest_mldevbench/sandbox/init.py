@@ -257,8 +257,8 @@ def run(command: list[str], report_fd: int | None = None) -> int:
 
 def parse(argv: list[str]) -> dict:
     if "--" not in argv:
-        raise Refused("usage: init.py [--user UID:GID] [--cgroup-fd FD] [--report-fd FD] [--rlimit NAME=N] [--bridge DIR PORT ...] "
-                      "-- ARGV ...")
+        raise Refused("usage: init.py [--user UID:GID] [--cgroup-fd FD] [--report-fd FD] [--rlimit NAME=N] "
+                      "[--bridge DIR PORT ...] -- ARGV ...")
     cut = argv.index("--")
     opts = {"user": None, "cgroup_fds": [], "rlimits": {}, "bridge": None, "ports": [], "report_fd": None,
             "argv": argv[cut + 1:]}
