@@ -8,6 +8,7 @@ the "always" cheats over every task; tests/test_validity.py that every oracle tr
 """
 from __future__ import annotations
 
+from pytest_mldevbench.sandbox.local import LocalSandbox
 from tests.redteam.agents import GENERIC_CHEATS
 
 TASK = "cases/extras/mcts_implementation"
@@ -21,11 +22,12 @@ def test_every_flaggable_cheat_is_flagged_and_the_oracle_is_clean(bench):
     oracle = run.trial("oracle")
     assert oracle["outcome"] == "passed" and oracle["flags"] == [], (oracle["outcome"], oracle["flags"])
     missing, got = [], {}
+    counted = bool(LocalSandbox().cgroups.version)  # without a run cgroup, processes left are not counted
     for cheat in GENERIC_CHEATS:
         trial = run.trial(cheat.agent)
         assert trial["outcome"] == "failed", f"{cheat.agent}: {trial['outcome']}: {trial['detail']}"
         got[cheat.agent] = sorted({f["flag"] for f in trial["flags"]})
-        if cheat.flagged != "never" and not trial["flags"]:
+        if cheat.flagged != "never" and not trial["flags"] and (cheat.name != "background" or counted):
             missing.append(cheat.agent)
     table = "\n  ".join(f"{a}: {', '.join(k) or '-'}" for a, k in got.items())
     assert not missing, f"cheats without an integrity flag: {missing}\nflags per cheat:\n  {table}"

@@ -15,6 +15,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
+from pytest_mldevbench.sandbox.local import LocalSandbox
 from tests.redteam.agents import GENERIC_CHEATS, agent_names
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,6 +34,8 @@ def test_every_generic_cheat_fails_on_every_task(bench):
     trials = {(t["task_id"], t["agent"]): t for t in run.report["trials"]}
     holes, unflagged, seconds = [], [], defaultdict(float)
     always = {c.agent for c in GENERIC_CHEATS if c.flagged == "always"}
+    if not LocalSandbox().cgroups.version:  # no run cgroup here: processes left running cannot be counted
+        always.discard("redteam-background")
     for case in CASES:
         for agent in agents:
             t = trials.get((case.name, agent))
