@@ -19,7 +19,9 @@ def test_background_process_cannot_touch_the_graded_snapshot(bench):
     assert (ws / "hello.py").is_file(), "the kept workspace was not found"
     assert not (ws / "late_write").exists(), "a process the agent left behind survived the stop"
     assert "Hello, World!" in (ws / "hello.py").read_text()
-    assert [f["flag"] for f in trial["flags"]] == ["process_outlived_agent"], trial["flags"]
+    from pytest_mldevbench.sandbox.local import LocalSandbox
+    counted = ["process_outlived_agent"] if LocalSandbox().cgroups.version else []  # needs a run cgroup
+    assert [f["flag"] for f in trial["flags"]] == counted, trial["flags"]
 
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
