@@ -75,6 +75,8 @@ def _diff_flags(given: Path, snap: Path, protected: dict[str, str]) -> Iterator[
     for rel, why in _test_config(snap):
         if rel not in given_files or ws.file_digest(snap / rel) != ws.file_digest(given / rel):
             yield TEST_CONFIG_ADDED, f"{rel}: {why}" + ("" if rel not in given_files else " (changed)")
+    for rel in _installed(snap, given_files):
+        yield PACKAGE_INSTALL, f"{rel}: an installed package's metadata added"
     for rel in sorted(str(p) for p in ws.match(snap, ("**/*.py", "**/*.pth"))):
         path = snap / rel
         if path.is_symlink() or not path.is_file():
@@ -113,8 +115,15 @@ def _internals(path: Path) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def _installed(root: Path, given_files: set[str]) -> list[str]:
+    """Folders of installed-package metadata (`*.dist-info/METADATA`, `*.egg-info/PKG-INFO`) new under `root`."""
+    found = ws.match(root, ("**/*.dist-info/METADATA", "**/*.egg-info/PKG-INFO"))
+    return sorted({str(p.parent) for p in found if str(p) not in given_files})
+
+
 def home_flags(home: Path) -> Iterator[tuple[str, str]]:
-    """Startup hooks the agent left in its home (user site-packages, .pth files): the home starts empty."""
+    """Startup hooks and installed packages the agent left in its home (user site-packages): the home starts
+    empty."""
     seen = 0
     for top, dirs, files in os.walk(home):  # links are not followed
         dirs.sort()
@@ -123,6 +132,8 @@ def home_flags(home: Path) -> Iterator[tuple[str, str]]:
             if seen > MAX_HOME_ENTRIES:
                 return
             rel = os.path.relpath(os.path.join(top, name), home)
+            if name in ("METADATA", "PKG-INFO") and top.endswith((".dist-info", ".egg-info")):
+                yield PACKAGE_INSTALL, f"~/{os.path.dirname(rel)}: an installed package's metadata"
             if STARTUP_FILES.search(rel) or (name.endswith(".py") and name[:-3] in SHADOWED and "site-packages" in rel):
                 yield STARTUP_HOOK, f"~/{rel}: Python startup file in the agent's home"
 

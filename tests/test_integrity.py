@@ -127,3 +127,16 @@ def test_internals_already_in_the_given_file_are_not_flagged(tmp_path):
     assert integrity.compute(None, given, snap, protected, **ROOTS) == []
     (snap / "runner.py").write_text("import os, atexit\n\ndef stop():\n    os._exit(1)\n")
     assert [f["evidence"] for f in integrity.compute(None, given, snap, protected, **ROOTS)] == ["runner.py:1: atexit"]
+
+
+def test_packages_installed_into_the_workspace_or_home(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "deps" / "six-1.16.0.dist-info").mkdir(parents=True)
+    (snap / "deps" / "six-1.16.0.dist-info" / "METADATA").write_text("Name: six\n")
+    flags = integrity.compute(None, given, snap, protected, **ROOTS)
+    assert [(f["flag"], f["evidence"]) for f in flags] == [
+        ("package_install", "deps/six-1.16.0.dist-info: an installed package's metadata added")]
+    info = tmp_path / "home" / ".local" / "lib" / "python3.11" / "site-packages" / "jq-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Name: jq\n")
+    assert [k for k, _ in integrity.home_flags(tmp_path / "home")] == ["package_install"]
