@@ -2,9 +2,9 @@
 run, the asset mirror's log (assets.json) and the meter's ledger.
 
 These hold for any agent, a script with no LLM calls included: each source is trusted code or a separate
-process (the harness copying the stopped workspace, the harness reading the sandbox's output pipe and its
-cgroup, the mirror and the meter answering requests), never what the agent says about itself. Like every flag
-they are evidence beside the outcome (integrity.py), never part of it.
+process (the harness copying the stopped workspace, the harness reading the sandbox's output pipe, its
+cgroup and its network namespace's counters, the mirror and the meter answering requests), never what the
+agent says about itself. Like every flag they are evidence beside the outcome (integrity.py), never part of it.
 """
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ PERMISSIONS_REMOVED = "permissions_removed"
 SNAPSHOT_REFUSED = "snapshot_refused"
 OUTPUT_TRUNCATED = "output_truncated"
 PROCESS_OUTLIVED = "process_outlived_agent"
+NETWORK_REFUSED = "network_refused"
 ASSET_REFUSED = "asset_refused"
 LLM_REFUSED = "llm_call_refused"
 KINDS = (LINK_OUT, SPECIAL_FILE, PERMISSIONS_REMOVED, SNAPSHOT_REFUSED, OUTPUT_TRUNCATED, PROCESS_OUTLIVED,
-         ASSET_REFUSED, LLM_REFUSED)
+         NETWORK_REFUSED, ASSET_REFUSED, LLM_REFUSED)
 
 MAX_LOG_BYTES = 20_000_000  # assets.json and the ledger are read up to this size
 
@@ -35,12 +36,16 @@ def snapshot_flags(skipped: list[tuple[str, str]], refused: str | None) -> Itera
         yield kind, f"{rel}: {why}"
 
 
-def run_flags(output_dropped: int, survivors: int) -> Iterator[tuple[str, str]]:
-    """From the agent's sandboxed run: output over the cap, processes left when its command ended."""
+def run_flags(output_dropped: int, survivors: int, network: dict[str, int] | None = None
+              ) -> Iterator[tuple[str, str]]:
+    """From the agent's sandboxed run: output over the cap, processes left when its command ended, network
+    attempts its namespace refused (sandbox/endwatch.py)."""
     if output_dropped:
         yield OUTPUT_TRUNCATED, f"{output_dropped} bytes of output over the cap were dropped"
     if survivors:
         yield PROCESS_OUTLIVED, f"{survivors} process(es) of the agent still ran when its command ended"
+    if network:
+        yield NETWORK_REFUSED, "refused by the sandbox's network: " + ", ".join(f"{v} {k}" for k, v in network.items())
 
 
 def asset_flags(path: Path) -> Iterator[tuple[str, str]]:

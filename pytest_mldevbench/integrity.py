@@ -248,7 +248,8 @@ def flags_of(trial) -> list[dict]:
     r = trial.result
     try:
         observed = [(k, e, "snapshot") for k, e in he.snapshot_flags(trial.snapshot_skipped, trial.snapshot_refused)]
-        observed += [(k, e, "sandbox") for k, e in he.run_flags(r.output_dropped or 0, trial.survivors)]
+        observed += [(k, e, "sandbox") for k, e in he.run_flags(r.output_dropped or 0, trial.survivors,
+                                                                        trial.network_refused)]
         observed += [(k, e, "home") for k, e in home_flags(trial.home)]
         observed += [(k, e, "assets.json") for k, e in he.asset_flags(trial.out / "assets.json")]
         observed += [(k, e, "llm_ledger.jsonl") for k, e in he.ledger_flags(trial.out / "llm_ledger.jsonl")]

@@ -88,6 +88,7 @@ class Trial:
         self.snapshot_skipped: list[tuple[str, str]] = []  # entries the snapshot did not copy as they were
         self.snapshot_refused: str | None = None  # why the snapshot refused the workspace whole
         self.survivors = 0  # processes of the agent still running when its command ended (the sandbox saw)
+        self.network_refused: dict[str, int] = {}  # network attempts its sandbox refused, by kind
         self.agent_result: dict | None = None
         self.stop_reason: str | None = None  # which harness limit stopped the agent, in words
         self._model_name: str | None = None
@@ -263,7 +264,7 @@ class Trial:
             usage = self._close_meter()
         self.result.agent_exit_code = run.returncode
         self.result.output_dropped = run.output_dropped
-        self.survivors = run.survivors
+        self.survivors, self.network_refused = run.survivors, run.network_refused
         finished = run.returncode == 0 and not run.stopped
         self.stop_reason = (f"wall time limit ({self.agent_timeout():g} s)" if run.timed_out
                             else limit_reached(usage, self.cfg, finished))

@@ -39,6 +39,8 @@ def test_a_clean_snapshot_notes_nothing(tmp_path):
 def test_run_flags():
     assert list(he.run_flags(0, 0)) == []
     assert [k for k, _ in he.run_flags(100, 2)] == ["output_truncated", "process_outlived_agent"]
+    assert list(he.run_flags(0, 0, {"connects refused": 2, "no route": 1})) == [
+        ("network_refused", "refused by the sandbox's network: 2 connects refused, 1 no route")]
 
 
 def test_refused_asset_requests_from_assets_json(tmp_path):

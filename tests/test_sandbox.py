@@ -25,9 +25,10 @@ def test_background_process_cannot_touch_the_graded_snapshot(bench):
 
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
-def test_processes_left_running_are_counted_by_the_harness(tmp_path):
-    """The harness reads the run's cgroup when the command ends: a detached process is counted, a child the
-    command waited for is not (where this machine gives the sandbox a cgroup)."""
+def test_what_a_command_left_is_read_by_the_harness(tmp_path):
+    """When the command ends the harness reads the run's cgroup (a detached process is counted, a child the
+    command waited for is not) and its network namespace's counters (a refused connect, an address with no
+    route), where this machine gives the sandbox a cgroup."""
     from pytest_mldevbench.sandbox.base import SandboxSpec
     from pytest_mldevbench.sandbox.local import LocalSandbox
     box = LocalSandbox()
@@ -39,7 +40,16 @@ def test_processes_left_running_are_counted_by_the_harness(tmp_path):
                            rw_paths=[tmp_path], stdout=tmp_path / "log")
         return box.run(spec, timeout=60).survivors
 
+    def refused(code: str) -> dict:
+        spec = SandboxSpec(argv=["python3", "-c", code], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"},
+                           rw_paths=[tmp_path], stdout=tmp_path / "log")
+        return box.run(spec, timeout=60).network_refused
+
     try:
+        assert refused("print(1)") == {}
+        assert refused("import socket\nfor a in [('127.0.0.1', 9), ('192.0.2.1', 80)]:\n    try:\n"
+                       "        socket.create_connection(a, timeout=2)\n    except OSError:\n        pass\n"
+                       ) == {"connects refused": 1, "no route": 1}
         assert survivors("sleep 0.2; echo done") == 0
         assert survivors("(sleep 0.3) & wait") == 0
         assert survivors("setsid sleep 60 & setsid sleep 60 & sleep 0.3") == 2

@@ -40,6 +40,7 @@ class RunResult:
     oom: bool = False         # killed for exceeding its memory limit
     output_dropped: int = 0   # bytes of output over the cap, counted but not kept (output.py)
     survivors: int = 0        # processes still running when the command ended (where the backend can tell)
+    network_refused: dict = field(default_factory=dict)  # refused network attempts by kind (endwatch.py)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Launch:
     pass_fds: tuple[int, ...] = ()
     oom_killed: Callable[[], bool] = lambda: False
     survivors: Callable[[], int] = lambda: 0
+    network_refused: Callable[[], dict] = dict
 
 
 class Sandbox:
@@ -107,7 +109,8 @@ def _supervise(launch: Launch, spec: SandboxSpec, timeout: float, should_stop, p
         dropped = capture.close()
     code = None if (timed_out or stopped) else proc.returncode
     return RunResult(code, timed_out, stopped, time.monotonic() - start, oom=launch.oom_killed(),
-                     output_dropped=dropped, survivors=launch.survivors())
+                     output_dropped=dropped, survivors=launch.survivors(),
+                     network_refused=launch.network_refused())
 
 
 def wait_until_done(wait_once: Callable[[], bool], start: float, timeout: float,

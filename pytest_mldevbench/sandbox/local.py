@@ -123,7 +123,7 @@ class LocalSandbox(Sandbox):
                 return
             watch = EndWatch(group)
             argv = self.command(spec, bridge=bridge, cgroup_fds=group.fds, report_fd=watch.init_fd)
-            yield Launch(argv, (*group.fds, watch.init_fd), group.oom_killed, watch.survivors)
+            yield Launch(argv, (*group.fds, watch.init_fd), group.oom_killed, watch.survivors, watch.network_refused)
         finally:
             if watch is not None:
                 watch.close()
