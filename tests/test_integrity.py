@@ -140,3 +140,15 @@ def test_packages_installed_into_the_workspace_or_home(tmp_path):
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Name: jq\n")
     assert [k for k, _ in integrity.home_flags(tmp_path / "home")] == ["package_install"]
+
+
+def test_a_library_patched_by_added_code(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "model.py").write_text(
+        "import torch\nimport numpy as np\nfrom torch import testing\n\n"
+        "torch.backends.cudnn.benchmark = True\n"  # a setting, not a patch
+        "def f():\n    return 2\n\n"
+        "torch.testing.assert_close = lambda *a, **k: None\n"
+        "setattr(np, 'allclose', f)\n")
+    flags = integrity.compute(None, given, snap, protected, **ROOTS)
+    assert [(f["flag"], f["evidence"]) for f in flags] == [("library_patched", "model.py:9: torch.testing.assert_close")]
