@@ -27,11 +27,17 @@ KINDS = (LINK_OUT, SPECIAL_FILE, PERMISSIONS_REMOVED, SNAPSHOT_REFUSED, OUTPUT_T
 MAX_LOG_BYTES = 20_000_000  # assets.json and the ledger are read up to this size
 
 
-def snapshot_flags(skipped: list[tuple[str, str]], refused: str | None) -> Iterator[tuple[str, str]]:
-    """From `workspace.snapshot`: entries it did not copy as they were, and a workspace it refused whole."""
+def snapshot_flags(skipped: list[tuple[str, str]], refused: str | None, own: tuple[Path, ...] = ()
+                   ) -> Iterator[tuple[str, str]]:
+    """From `workspace.snapshot`: entries it did not copy as they were, and a workspace it refused whole. A link
+    into the trial's `own` folders (its home: wandb links its logs there) is not flagged."""
     if refused:
         yield SNAPSHOT_REFUSED, refused
     for rel, why in skipped:
+        target = why.partition("-> ")[2]
+        if why.startswith("link") and any(target == str(o) or target.startswith(str(o).rstrip("/") + "/")
+                                          for o in own):
+            continue
         kind = LINK_OUT if why.startswith("link") else PERMISSIONS_REMOVED if "made un" in why else SPECIAL_FILE
         yield kind, f"{rel}: {why}"
 

@@ -151,7 +151,8 @@ def snapshot(workspace: Path, dst: Path, skipped: list[tuple[str, str]] | None =
                     if link is not None:
                         os.symlink(link, target)
                     elif skipped is not None:
-                        skipped.append((rel_path, f"link out of the workspace dropped: -> {_link_text(entry.path)}"))
+                        skipped.append((rel_path, "link out of the workspace dropped: -> "
+                                                  + os.path.realpath(entry.path)[:300]))
                 elif entry.is_dir(follow_symlinks=False):
                     os.mkdir(target)
                     stack.append(rel_path)
@@ -179,13 +180,6 @@ def _inner_link(root: str, link_path: str) -> str | None:
     if resolved != root and not resolved.startswith(root + os.sep):
         return None
     return os.path.relpath(resolved, os.path.dirname(link_path))
-
-
-def _link_text(path: str) -> str:
-    try:
-        return os.readlink(path)[:200]
-    except OSError:
-        return "?"
 
 
 def _kind(path: str) -> str:

@@ -152,3 +152,10 @@ def test_a_library_patched_by_added_code(tmp_path):
         "setattr(np, 'allclose', f)\n")
     flags = integrity.compute(None, given, snap, protected, **ROOTS)
     assert [(f["flag"], f["evidence"]) for f in flags] == [("library_patched", "model.py:9: torch.testing.assert_close")]
+
+
+def test_a_checkpoint_named_pth_is_not_a_startup_hook(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "resnet18_pretrained.pth").write_bytes(b"PK\x03\x04\x00\x80 a torch checkpoint (zip)\nimport nothing")
+    (snap / "paths.pth").write_text("/some/dir\n")  # a path line: site adds it, runs nothing
+    assert integrity.compute(None, given, snap, protected, **ROOTS) == []
