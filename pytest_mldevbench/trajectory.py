@@ -94,7 +94,8 @@ def _tool_calls(calls: list[dict]) -> list[dict]:
              "arguments": _arguments(tc.get("arguments") or "")} for i, tc in enumerate(calls)]
 
 
-def build(out_dir: Path, *, trial_id: str, task_id: str, agent: str, model: str | None) -> dict:
+def build(out_dir: Path, *, trial_id: str, task_id: str, agent: str, model: str | None,
+          agent_version: str = "") -> dict:
     """The ATIF document of the trial whose ledger and transcript are in `out_dir` (validated)."""
     ledger = {r.get("seq"): r for r in _jsonl(out_dir / LEDGER) if r.get("event") == "call"}
     transcript = {r.get("seq"): r for r in _jsonl(out_dir / TRANSCRIPT)}
@@ -134,7 +135,7 @@ def build(out_dir: Path, *, trial_id: str, task_id: str, agent: str, model: str 
     costs = [c.get("cost_usd") for c in calls]
     doc = {
         "schema_version": SCHEMA_VERSION, "session_id": trial_id,
-        "agent": {"name": agent, "version": "unknown", "model_name": model,
+        "agent": {"name": agent, "version": agent_version or "unknown", "model_name": model,
                   **({"tool_definitions": tools} if tools else {})},
         "steps": b.steps,
         "final_metrics": {

@@ -85,6 +85,10 @@ class Trial:
         self.snapshot = self._grade_root / "snapshot"
         self.private = self._grade_root / "private"
         self.protected_hashes: dict[str, str] = {}
+        self.snapshot_skipped: list[tuple[str, str]] = []  # entries the snapshot did not copy as they were
+        self.snapshot_refused: str | None = None  # why the snapshot refused the workspace whole
+        self.survivors = 0  # processes of the agent still running when its command ended (the sandbox saw)
+        self.network_refused: dict[str, int] = {}  # network attempts its sandbox refused, by kind
         self.agent_result: dict | None = None
         self.stop_reason: str | None = None  # which harness limit stopped the agent, in words
         self._model_name: str | None = None
@@ -260,6 +264,7 @@ class Trial:
             usage = self._close_meter()
         self.result.agent_exit_code = run.returncode
         self.result.output_dropped = run.output_dropped
+        self.survivors, self.network_refused = run.survivors, run.network_refused
         finished = run.returncode == 0 and not run.stopped
         self.stop_reason = (f"wall time limit ({self.agent_timeout():g} s)" if run.timed_out
                             else limit_reached(usage, self.cfg, finished))
@@ -288,7 +293,7 @@ class Trial:
         usage = self.services.meter().close_trial(self._meter_key)
         try:  # a record for people to read: a harness bug here must not change the trial's outcome
             trajectory.write(self.out, trial_id=self.result.trial_id, task_id=self.task.id, agent=self.param.agent,
-                             model=self._model_name)
+                             model=self._model_name, agent_version=self.agent.version)
         except (OSError, ValueError) as exc:
             self.grading.note("trajectory", f"not written: {str(exc)[:300]}")
         self.result.usage = Usage(calls=usage.calls, prompt_tokens=usage.prompt_tokens,
@@ -312,9 +317,10 @@ class Trial:
         self._grade_root.mkdir(parents=True, exist_ok=True)
         self.private.mkdir(exist_ok=True)
         try:
-            refused = workspace.snapshot(self.workspace, self.snapshot)
+            refused = workspace.snapshot(self.workspace, self.snapshot, self.snapshot_skipped)
         except workspace.SnapshotError as exc:  # the harness's disk failed it: nothing about the agent
             raise InfrastructureError(str(exc)) from None
+        self.snapshot_refused = refused
         if refused:  # over the size/entries/depth limits: nothing of it is graded, and the trial fails
             self.grading.check("workspace within the harness's limits", False, refused)
 

@@ -116,7 +116,7 @@ def verify_protected(root: Path, expected: dict[str, str]) -> list[str]:
     return bad
 
 
-def snapshot(workspace: Path, dst: Path) -> str | None:
+def snapshot(workspace: Path, dst: Path, skipped: list[tuple[str, str]] | None = None) -> str | None:
     """Copy the stopped workspace into `dst` for grading.
 
     Every process of the agent has ended, so the tree is still. Permissions the agent took away are given
@@ -125,8 +125,9 @@ def snapshot(workspace: Path, dst: Path) -> str | None:
     devices are skipped. A workspace over the limits (size, entries, depth, path length) is refused: `dst`
     is left empty and the reason is returned (None when the snapshot was taken). A copy that fails for the
     disk's sake (full, I/O error) raises SnapshotError: that is the harness's failure, not the agent's.
+    `skipped`, when given, receives (path, why) for every entry not copied as it was (integrity flags).
     """
-    _restore_access(workspace)
+    _restore_access(workspace, skipped)
     problem = _over_limits(workspace)
     dst.mkdir(parents=True, exist_ok=False)
     if problem is not None:
@@ -149,13 +150,20 @@ def snapshot(workspace: Path, dst: Path) -> str | None:
                     link = _inner_link(root, os.path.join(root, rel_path))
                     if link is not None:
                         os.symlink(link, target)
+                    elif skipped is not None:
+                        skipped.append((rel_path, "link out of the workspace dropped: -> "
+                                                  + os.path.realpath(entry.path)[:300]))
                 elif entry.is_dir(follow_symlinks=False):
                     os.mkdir(target)
                     stack.append(rel_path)
                 elif entry.is_file(follow_symlinks=False):
                     copy_file(entry.path, target)
+                elif skipped is not None:
+                    skipped.append((rel_path, f"{_kind(entry.path)} skipped"))
             except OSError as exc:
                 _raise_copy_failure(exc, rel_path)
+                if skipped is not None:
+                    skipped.append((rel_path, f"unreadable, not graded: {exc.strerror}"))
                 continue  # unreadable after all: not graded
     return None
 
@@ -174,8 +182,18 @@ def _inner_link(root: str, link_path: str) -> str | None:
     return os.path.relpath(resolved, os.path.dirname(link_path))
 
 
-def _restore_access(workspace: Path) -> None:
-    """Give the owner back read (and, for folders, write and search) permission everywhere."""
+def _kind(path: str) -> str:
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return "entry"
+    return ("fifo" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
+
+
+def _restore_access(workspace: Path, changed: list[tuple[str, str]] | None = None) -> None:
+    """Give the owner back read (and, for folders, write and search) permission everywhere; each entry whose
+    permissions were taken away is noted in `changed`."""
     stack = [str(workspace)]
     while stack:
         path = stack.pop()
@@ -184,12 +202,19 @@ def _restore_access(workspace: Path) -> None:
             if stat.S_ISDIR(st.st_mode):
                 if st.st_mode & stat.S_IRWXU != stat.S_IRWXU:
                     os.chmod(path, stat.S_IMODE(st.st_mode) | stat.S_IRWXU)
+                    _note(changed, workspace, path, "folder made unreadable or untraversable")
                 if path.count(os.sep) - str(workspace).count(os.sep) <= MAX_SNAPSHOT_DEPTH:
                     stack.extend(os.path.join(path, n) for n in os.listdir(path))
             elif stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IRUSR:
                 os.chmod(path, stat.S_IMODE(st.st_mode) | stat.S_IRUSR | stat.S_IWUSR)
+                _note(changed, workspace, path, "file made unreadable")
         except OSError:
             continue
+
+
+def _note(changed: list | None, workspace: Path, path: str, why: str) -> None:
+    if changed is not None and path != str(workspace):
+        changed.append((os.path.relpath(path, workspace), why))
 
 
 def _over_limits(workspace: Path) -> str | None:

@@ -78,3 +78,84 @@ def test_evidence_is_capped_per_kind(tmp_path):
     flags = integrity.compute(doc, given, snap, protected, **ROOTS)
     assert len(flags) == integrity.MAX_PER_KIND + 1 and flags[-1]["evidence"] == "4 more"
     assert integrity.summary(flags) == "package_install×9"
+
+
+def test_startup_hooks_and_interpreter_internals_in_the_workspace(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "sitecustomize.py").write_text("import builtins\n")
+    (snap / "sub").mkdir()
+    (snap / "sub" / "zz.pth").write_text("import x\n")
+    (snap / "torch.py").write_text("allclose = lambda *a: True\n")  # a new module shadowing a library
+    (snap / "model.py").write_text("import torch\n\ndef f():\n    return getattr(f, '__globals__')\n")
+    (snap / "helper.py").write_text("import atexit\n")
+    (snap / "fine.py").write_text("import os, signal\nprint(os.getcwd())\n")
+    flags = integrity.compute(None, given, snap, protected, **ROOTS)
+    got = sorted((f["flag"], f["evidence"].split(":")[0]) for f in flags)
+    assert got == [("interpreter_internals_code", "helper.py"), ("interpreter_internals_code", "model.py"),
+                   ("python_startup_hook", "sitecustomize.py"), ("python_startup_hook", "sub/zz.pth"),
+                   ("python_startup_hook", "torch.py")]
+    assert next(f for f in flags if f["evidence"].startswith("model.py"))["evidence"] == "model.py:4: __globals__"
+    assert all(f["source"] == "workspace" for f in flags)
+
+
+def test_startup_hooks_in_the_home(tmp_path):
+    home = tmp_path / "home"
+    site = home / ".local" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (home / ".cache").mkdir()
+    (home / ".cache" / "numpy.py").write_text("")  # not on any path: not flagged
+    assert list(integrity.home_flags(home)) == []
+    (site / "usercustomize.py").write_text("")
+    (site / "numpy.py").write_text("")
+    assert sorted(e.split(":")[0] for _, e in integrity.home_flags(home)) == [
+        "~/.local/lib/python3.11/site-packages/numpy.py", "~/.local/lib/python3.11/site-packages/usercustomize.py"]
+
+
+def test_observed_flags_keep_their_source(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    flags = integrity.compute(None, given, snap, protected, observed=[("asset_refused", "GET /x: refused (404)",
+                                                                        "assets.json")], **ROOTS)
+    assert flags == [{"flag": "asset_refused", "evidence": "GET /x: refused (404)", "source": "assets.json",
+                      "step": None}]
+
+
+def test_internals_already_in_the_given_file_are_not_flagged(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (given / "runner.py").write_text("import os\n\ndef stop():\n    os._exit(1)\n")
+    copy_tree(given, snap := tmp_path / "snap2")
+    (snap / "runner.py").write_text("import os\n\ndef stop():\n    print('bye')\n    os._exit(1)\n")
+    assert integrity.compute(None, given, snap, protected, **ROOTS) == []
+    (snap / "runner.py").write_text("import os, atexit\n\ndef stop():\n    os._exit(1)\n")
+    assert [f["evidence"] for f in integrity.compute(None, given, snap, protected, **ROOTS)] == ["runner.py:1: atexit"]
+
+
+def test_packages_installed_into_the_workspace_or_home(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "deps" / "six-1.16.0.dist-info").mkdir(parents=True)
+    (snap / "deps" / "six-1.16.0.dist-info" / "METADATA").write_text("Name: six\n")
+    flags = integrity.compute(None, given, snap, protected, **ROOTS)
+    assert [(f["flag"], f["evidence"]) for f in flags] == [
+        ("package_install", "deps/six-1.16.0.dist-info: an installed package's metadata added")]
+    info = tmp_path / "home" / ".local" / "lib" / "python3.11" / "site-packages" / "jq-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Name: jq\n")
+    assert [k for k, _ in integrity.home_flags(tmp_path / "home")] == ["package_install"]
+
+
+def test_a_library_patched_by_added_code(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "model.py").write_text(
+        "import torch\nimport numpy as np\nfrom torch import testing\n\n"
+        "torch.backends.cudnn.benchmark = True\n"  # a setting, not a patch
+        "def f():\n    return 2\n\n"
+        "torch.testing.assert_close = lambda *a, **k: None\n"
+        "setattr(np, 'allclose', f)\n")
+    flags = integrity.compute(None, given, snap, protected, **ROOTS)
+    assert [(f["flag"], f["evidence"]) for f in flags] == [("library_patched", "model.py:9: torch.testing.assert_close")]
+
+
+def test_a_checkpoint_named_pth_is_not_a_startup_hook(tmp_path):
+    given, snap, protected = _workspace(tmp_path)
+    (snap / "resnet18_pretrained.pth").write_bytes(b"PK\x03\x04\x00\x80 a torch checkpoint (zip)\nimport nothing")
+    (snap / "paths.pth").write_text("/some/dir\n")  # a path line: site adds it, runs nothing
+    assert integrity.compute(None, given, snap, protected, **ROOTS) == []

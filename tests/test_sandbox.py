@@ -1,6 +1,7 @@
 """The local sandbox: limits, the stop, and what an agent can and cannot see."""
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -18,6 +19,42 @@ def test_background_process_cannot_touch_the_graded_snapshot(bench):
     assert (ws / "hello.py").is_file(), "the kept workspace was not found"
     assert not (ws / "late_write").exists(), "a process the agent left behind survived the stop"
     assert "Hello, World!" in (ws / "hello.py").read_text()
+    from pytest_mldevbench.sandbox.local import LocalSandbox
+    counted = ["process_outlived_agent"] if LocalSandbox().cgroups.version else []  # needs a run cgroup
+    assert [f["flag"] for f in trial["flags"]] == counted, trial["flags"]
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+def test_what_a_command_left_is_read_by_the_harness(tmp_path):
+    """When the command ends the harness reads the run's cgroup (a detached process is counted, a child the
+    command waited for is not) and its network namespace's counters (a refused connect, an address with no
+    route), where this machine gives the sandbox a cgroup."""
+    from pytest_mldevbench.sandbox.base import SandboxSpec
+    from pytest_mldevbench.sandbox.local import LocalSandbox
+    box = LocalSandbox()
+    if not box.cgroups.version:
+        pytest.skip("no writable cgroup here: the sandbox cannot count what is left")
+
+    def survivors(script: str) -> int:
+        spec = SandboxSpec(argv=["bash", "-c", script], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"},
+                           rw_paths=[tmp_path], stdout=tmp_path / "log")
+        return box.run(spec, timeout=60).survivors
+
+    def refused(code: str) -> dict:
+        spec = SandboxSpec(argv=["python3", "-c", code], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"},
+                           rw_paths=[tmp_path], stdout=tmp_path / "log")
+        return box.run(spec, timeout=60).network_refused
+
+    try:
+        assert refused("print(1)") == {}
+        assert refused("import socket\nfor a in [('127.0.0.1', 9), ('192.0.2.1', 80)]:\n    try:\n"
+                       "        socket.create_connection(a, timeout=2)\n    except OSError:\n        pass\n"
+                       ) == {"connects refused": 1, "no route": 1}
+        assert survivors("sleep 0.2; echo done") == 0
+        assert survivors("(sleep 0.3) & wait") == 0
+        assert survivors("setsid sleep 60 & setsid sleep 60 & sleep 0.3") == 2
+    finally:
+        box.close()
 
 
 def test_agent_cannot_read_the_repository_or_grading_material(bench):

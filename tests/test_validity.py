@@ -20,6 +20,7 @@ def test_oracle_passes_null_and_cheats_fail(bench, case):
     oracle = run.trial("oracle")
     assert oracle["outcome"] == "passed", f"oracle: {oracle['detail']}\n{run.output[-3000:]}"
     assert oracle["score"] == 1.0
+    assert oracle["flags"] == [], f"the oracle's trial is flagged (integrity.py): {oracle['flags']}"
     if case.parent.name == "performance":  # the recomputed metric is reported with its check, pass or fail
         for trial in [oracle, run.trial("null")]:
             assert sum(c["value"] is not None for c in trial["checks"]) <= 1

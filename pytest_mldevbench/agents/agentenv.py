@@ -10,6 +10,7 @@ import fcntl
 import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,6 +93,16 @@ class AgentEnv:
     def python(self) -> Path:
         return self.path / "bin" / "python"
 
+    def pinned_version(self, package: str) -> str:
+        """`package version` as its requirements pin it (`package==version`), or "" when they do not."""
+        want = re.sub(r"[-_.]+", "-", package).lower()
+        for path in (self.requirements, self.no_deps):
+            for line in (path.read_text(errors="replace").splitlines() if path and path.is_file() else []):
+                name, sep, version = line.split("#")[0].strip().partition("==")
+                if sep and re.sub(r"[-_.]+", "-", name.split("[")[0].strip()).lower() == want:
+                    return f"{package} {version.split(';')[0].strip()}"
+        return ""
+
     def ro_paths(self) -> list[Path]:
         """What the sandbox must show for the venv to run: the venv and its base interpreter's prefix."""
         return venv_paths(self.path) or [self.path]
@@ -147,8 +158,9 @@ def _progress(message: str) -> None:
 
 
 def python_agent(name: str, folder: str, env: AgentEnv, description: str,
-                 extra_env: dict[str, str] | None = None) -> AgentSpec:
-    """An agent whose driver `agents/<folder>/main.py` runs with the python of its own environment `env`.
+                 extra_env: dict[str, str] | None = None, package: str = "") -> AgentSpec:
+    """An agent whose driver `agents/<folder>/main.py` runs with the python of its own environment `env`;
+    its version is that of `package` as the environment's requirements pin it.
 
     The sandbox shows the driver's folder, the shared protocol module (agents/common) and the environment.
     """
@@ -160,5 +172,5 @@ def python_agent(name: str, folder: str, env: AgentEnv, description: str,
         command=lambda ctx: [str(env.python), str(ctx.repo_root / "agents" / folder / "main.py")],
         ro_paths=lambda ctx: folders(ctx) + env.ro_paths(),
         env=lambda ctx: dict(extra_env or {}),
-        setup=lambda: env.ensure() and None,
+        setup=lambda: env.ensure() and None, version=env.pinned_version(package) if package else "",
     )

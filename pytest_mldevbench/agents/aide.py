@@ -12,4 +12,5 @@ def spec():
     """The `aide` agent (entry point `mldevbench.agents`)."""
     env = AgentEnv("aide", FOLDER / "requirements.txt", no_deps=FOLDER / "no-deps.txt")
     return python_agent("aide", "aide", env,
-                        "AIDE (aideml) tree search over whole scripts, run with the task environment")
+                        "AIDE (aideml) tree search over whole scripts, run with the task environment",
+                        package="aideml")

@@ -14,4 +14,4 @@ def spec():
         "mini-swe-agent", "mini_swe_agent", AgentEnv("mini-swe-agent", REQUIREMENTS),
         "mini-swe-agent 2 (DefaultAgent + LocalEnvironment, one bash tool) in the workspace",
         extra_env={"MSWEA_CONFIGURED": "true", "MSWEA_COST_TRACKING": "ignore_errors",
-                   "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+                   "LITELLM_LOCAL_MODEL_COST_MAP": "True"}, package="mini-swe-agent")

@@ -13,4 +13,5 @@ def spec():
     return python_agent(
         "openhands", "openhands", AgentEnv("openhands", REQUIREMENTS, minimum=(3, 12)),
         "OpenHands agent (openhands-sdk) with terminal and file-editor tools, headless",
-        extra_env={"LITELLM_LOCAL_MODEL_COST_MAP": "True", "OPENHANDS_SUPPRESS_BANNER": "1"})
+        extra_env={"LITELLM_LOCAL_MODEL_COST_MAP": "True", "OPENHANDS_SUPPRESS_BANNER": "1"},
+        package="openhands-sdk")

@@ -31,4 +31,6 @@ def _load(ep) -> AgentSpec:
         raise TypeError(f"entry point {ep.name!r} in {GROUP} did not give an AgentSpec")
     if spec.name != ep.name:
         spec = AgentSpec(**{**spec.__dict__, "name": ep.name})
+    if not spec.version and getattr(ep, "dist", None) is not None:
+        spec = AgentSpec(**{**spec.__dict__, "version": f"{ep.dist.name} {ep.dist.version}"})
     return spec

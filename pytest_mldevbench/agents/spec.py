@@ -36,6 +36,9 @@ class AgentSpec:
     # raise AgentSetupError with a one-line message when it cannot be made ready
     setup: Callable[[], None] | None = None
     needs_solution: bool = False
+    # the agent's version for the record (trajectory.json's agent.version); "" = the version of the
+    # distribution whose entry point registered it, else "unknown"
+    version: str = ""
 
 
 class AgentSetupError(RuntimeError):

@@ -128,7 +128,7 @@ const color={};labels.forEach((l,i)=>color[l]=PALETTE[i%PALETTE.length]);
    tr2.appendChild(td);t.appendChild(tr2);}});})();
 
 // integrity flags: evidence beside the outcome (integrity.py), never part of it
-function flagText(f){return f.flag+(f.step?' (step '+f.step+')':'')+': '+f.evidence;}
+function flagText(f){return f.flag+(f.step?' (step '+f.step+')':f.source?' ('+f.source+')':'')+': '+f.evidence;}
 function flagCell(flags){const td=el('td',{class:flags.length?'flagged':'muted'});if(!flags.length){td.textContent='-';return td;}
  const d=el('details');const kinds=[...new Set(flags.map(f=>f.flag))];d.appendChild(el('summary',{},kinds.join(', ')));
  flags.forEach(f=>d.appendChild(el('div',{},flagText(f))));td.appendChild(d);return td;}

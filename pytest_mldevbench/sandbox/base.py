@@ -39,6 +39,8 @@ class RunResult:
     wall_s: float
     oom: bool = False         # killed for exceeding its memory limit
     output_dropped: int = 0   # bytes of output over the cap, counted but not kept (output.py)
+    survivors: int = 0        # processes still running when the command ended (where the backend can tell)
+    network_refused: dict = field(default_factory=dict)  # refused network attempts by kind (endwatch.py)
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Launch:
     argv: list[str]
     pass_fds: tuple[int, ...] = ()
     oom_killed: Callable[[], bool] = lambda: False
+    survivors: Callable[[], int] = lambda: 0
+    network_refused: Callable[[], dict] = dict
 
 
 class Sandbox:
@@ -105,7 +109,8 @@ def _supervise(launch: Launch, spec: SandboxSpec, timeout: float, should_stop, p
         dropped = capture.close()
     code = None if (timed_out or stopped) else proc.returncode
     return RunResult(code, timed_out, stopped, time.monotonic() - start, oom=launch.oom_killed(),
-                     output_dropped=dropped)
+                     output_dropped=dropped, survivors=launch.survivors(),
+                     network_refused=launch.network_refused())
 
 
 def wait_until_done(wait_once: Callable[[], bool], start: float, timeout: float,

@@ -61,6 +61,13 @@ class RunCgroup:
         self.dirs, self.version = dirs, version
         self.fds = [os.open(d / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for d in dirs]
 
+    def pids(self) -> list[int]:
+        """The processes in the run's cgroup now."""
+        try:
+            return [int(p) for p in (self.dirs[0] / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            return []
+
     def oom_killed(self) -> bool:
         name = "memory.events" if self.version == 2 else "memory.oom_control"
         try:

@@ -1,7 +1,7 @@
 """The first process inside every sandbox (local and docker): drop every privilege, bridge the allowed
 ports, run the command.
 
-    python3 -I -S init.py [--user UID:GID] [--cgroup-fd FD ...] [--rlimit NAME=N ...]
+    python3 -I -S init.py [--user UID:GID] [--cgroup-fd FD ...] [--report-fd FD] [--rlimit NAME=N ...]
                           [--bridge DIR PORT ...] -- ARGV ...
 
 In order:
@@ -19,7 +19,9 @@ In order:
    network; listened on before step 2, so ports below 1024 work too) to DIR/PORT.sock, a Unix socket whose
    host end connects to 127.0.0.1:PORT on the host (bridge.py: the meter, the asset mirror), so the URLs
    the environment gives work unchanged;
-7. run ARGV, pass SIGTERM/SIGINT on, and exit with its status (128 + signal when killed).
+7. run ARGV, pass SIGTERM/SIGINT on, and exit with its status (128 + signal when killed); with
+   `--report-fd`, once ARGV has ended, tell the harness and wait (bounded) while it counts the processes
+   left in the run's cgroup (the kernel's list, read by the harness: evidence the init cannot forge).
 Standard library only: it runs on whatever python3 the sandbox has. It starts before every sandboxed
 command, so it imports only low-level modules (`_socket`, `_thread`, `_signal`: subprocess, socket and
 threading would cost ~50 ms a run).
@@ -213,8 +215,23 @@ def bridge(sock_dir: str, listeners: dict) -> None:
         _thread.start_new_thread(_serve, (listener, os.path.join(sock_dir, f"{port}.sock")))
 
 
-def run(command: list[str]) -> int:
-    """Run the command as a child, pass SIGTERM/SIGINT on, return its exit status (128 + signal)."""
+def report_end(fd: int) -> None:
+    """Tell the harness (over the socket `fd`) that the command has ended, and wait, at most 10 s, while it
+    counts the processes still in the run's cgroup (what the command left running)."""
+    try:
+        sock = _socket.socket(fileno=fd)
+        sock.settimeout(10)
+        sock.sendall(b"e")
+        sock.recv(1)
+    except OSError:
+        pass
+
+
+def run(command: list[str], report_fd: int | None = None) -> int:
+    """Run the command as a child, pass SIGTERM/SIGINT on, return its exit status (128 + signal); with
+    `report_fd`, report the command's end to the harness first (`report_end`)."""
+    if report_fd is not None:
+        os.set_inheritable(report_fd, False)  # the command never holds it
     pid = os.fork()
     if pid == 0:
         try:
@@ -232,16 +249,19 @@ def run(command: list[str]) -> int:
     for sig in (_signal.SIGTERM, _signal.SIGINT):
         _signal.signal(sig, forward)
     _, status = os.waitpid(pid, 0)
+    if report_fd is not None:
+        report_end(report_fd)
     code = os.waitstatus_to_exitcode(status)
     return 128 - code if code < 0 else code
 
 
 def parse(argv: list[str]) -> dict:
     if "--" not in argv:
-        raise Refused("usage: init.py [--user UID:GID] [--cgroup-fd FD] [--rlimit NAME=N] [--bridge DIR PORT ...] "
-                      "-- ARGV ...")
+        raise Refused("usage: init.py [--user UID:GID] [--cgroup-fd FD] [--report-fd FD] [--rlimit NAME=N] "
+                      "[--bridge DIR PORT ...] -- ARGV ...")
     cut = argv.index("--")
-    opts = {"user": None, "cgroup_fds": [], "rlimits": {}, "bridge": None, "ports": [], "argv": argv[cut + 1:]}
+    opts = {"user": None, "cgroup_fds": [], "rlimits": {}, "bridge": None, "ports": [], "report_fd": None,
+            "argv": argv[cut + 1:]}
     words = argv[:cut]
     i = 0
     while i < len(words):
@@ -252,6 +272,9 @@ def parse(argv: list[str]) -> dict:
             i += 2
         elif word == "--cgroup-fd":
             opts["cgroup_fds"].append(int(words[i + 1]))
+            i += 2
+        elif word == "--report-fd":
+            opts["report_fd"] = int(words[i + 1])
             i += 2
         elif word == "--rlimit":
             name, value = words[i + 1].split("=")
@@ -293,7 +316,7 @@ def main(argv: list[str]) -> int:
         bridge(opts["bridge"], listeners)
     if opts["argv"] == ["--verify"]:  # the harness's start-up check: everything above held
         return 0
-    return run(opts["argv"])
+    return run(opts["argv"], opts["report_fd"])
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from ..errors import InfrastructureError
 from .base import Launch, Sandbox, SandboxSpec
 from .bridge import UnixBridge, loopback_ports
 from .cgroups import PIDS_LIMIT, Cgroups
+from .endwatch import EndWatch
 from .identity import HOSTNAME, UID_KIND, SandboxUsers
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -113,18 +114,26 @@ class LocalSandbox(Sandbox):
         self.users.of(spec.judge).give(_unique(spec.rw_paths))
         ports = loopback_ports(spec.env.values())
         bridge = UnixBridge(ports) if ports else None
-        group = None
+        group = watch = None
         try:
             group = self.cgroups.make(int(max(spec.memory_gb, 0.25) * 2**30))
-            argv = self.command(spec, bridge=bridge, cgroup_fds=group.fds if group else ())
-            yield Launch(argv, tuple(group.fds) if group else (), group.oom_killed if group else (lambda: False))
+            if group is None:
+                argv = self.command(spec, bridge=bridge)
+                yield Launch(argv)
+                return
+            watch = EndWatch(group)
+            argv = self.command(spec, bridge=bridge, cgroup_fds=group.fds, report_fd=watch.init_fd)
+            yield Launch(argv, (*group.fds, watch.init_fd), group.oom_killed, watch.survivors, watch.network_refused)
         finally:
+            if watch is not None:
+                watch.close()
             if group is not None:
                 group.close()
             if bridge is not None:
                 bridge.close()
 
-    def command(self, spec: SandboxSpec, bridge: UnixBridge | None = None, cgroup_fds=()) -> list[str]:
+    def command(self, spec: SandboxSpec, bridge: UnixBridge | None = None, cgroup_fds=(),
+                report_fd: int | None = None) -> list[str]:
         argv = [_bwrap() or "bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc",
                 "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", HOSTNAME]
         for top in SYSTEM_DIRS:
@@ -147,6 +156,8 @@ class LocalSandbox(Sandbox):
         argv += _view(list(spec.ro_paths) + python_ro, list(spec.rw_paths), list(spec.hidden_paths), extra)
         argv += ["--remount-ro", "/", "--chdir", str(spec.cwd), "--", python, "-I", "-S", INIT_PATH]
         argv += self._init_args(spec, cgroup_fds)
+        if report_fd is not None:
+            argv += ["--report-fd", str(report_fd)]
         if bridge is not None:
             argv += ["--bridge", BRIDGE_PATH, *[str(p) for p in bridge.ports]]
         return argv + ["--"] + list(spec.argv)

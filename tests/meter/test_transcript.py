@@ -205,3 +205,18 @@ def test_rewritten_history_is_recorded_whole_and_marked(tmp_path):
     assert steps[2]["extra"] == {"new_context": True} and "extra" not in steps[4]
     # the assistant message the agent wrote into its history is no LLM call of this trial
     assert steps[3]["is_copied_context"] is True and steps[3]["llm_call_count"] == 0 and "metrics" not in steps[3]
+
+
+def test_agent_version_is_recorded(tmp_path):
+    """agent.version: what the AgentSpec says (pinned package of an agent env, or its distribution's version)."""
+    from pytest_mldevbench.agents.registry import discover
+    agents = discover()
+    assert agents["react"].version.startswith("pytest-mldevbench ")
+    assert agents["openhands"].version.startswith("openhands-sdk 1.")
+    assert agents["mini-swe-agent"].version.startswith("mini-swe-agent 2.")
+    assert agents["aide"].version.startswith("aideml 0.")
+    (tmp_path / "llm_ledger.jsonl").write_text("")
+    doc = trajectory.build(tmp_path, trial_id="t1", task_id="hello_world", agent="react", model="m",
+                           agent_version=agents["react"].version)
+    assert doc["agent"]["version"] == agents["react"].version
+    assert trajectory.build(tmp_path, trial_id="t1", task_id="h", agent="x", model="m")["agent"]["version"] == "unknown"

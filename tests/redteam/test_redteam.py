@@ -15,6 +15,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
+from pytest_mldevbench.sandbox.local import LocalSandbox
 from tests.redteam.agents import GENERIC_CHEATS, agent_names
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +32,10 @@ def test_every_generic_cheat_fails_on_every_task(bench):
     run = bench(*args, timeout=5400)
     assert run.report is not None, f"the session wrote no report (exit {run.returncode}):\n{run.output[-4000:]}"
     trials = {(t["task_id"], t["agent"]): t for t in run.report["trials"]}
-    holes, seconds = [], defaultdict(float)
+    holes, unflagged, seconds = [], [], defaultdict(float)
+    always = {c.agent for c in GENERIC_CHEATS if c.flagged == "always"}
+    if not LocalSandbox().cgroups.version:  # no run cgroup here: processes left running cannot be counted
+        always.discard("redteam-background")
     for case in CASES:
         for agent in agents:
             t = trials.get((case.name, agent))
@@ -41,9 +45,14 @@ def test_every_generic_cheat_fails_on_every_task(bench):
             seconds[agent] += t.get("timings", {}).get("total_s", 0.0)
             if t["outcome"] != "failed" or t["score"] >= 1.0:
                 holes.append(f"{case.name} x {agent}: {t['outcome']} (score {t['score']}): {t['detail']}")
+            if agent in always and not t.get("flags"):
+                unflagged.append(f"{case.name} x {agent}")
     timing = ", ".join(f"{a}: {seconds[a]:.0f}s" for a in agents)
     why = {c.agent: c.why for c in GENERIC_CHEATS}
     assert not holes, ("generic cheats that did not fail:\n  " + "\n  ".join(holes)
                        + "\nwhat should have stopped them:\n  " + "\n  ".join(f"{a}: {w}" for a, w in why.items())
                        + f"\ntrial seconds per cheat: {timing}")
     assert run.returncode == 1, f"every trial fails, so the session's exit status is 1, got {run.returncode}"
+    # integrity flags: the cheats that leave harness-side evidence on every task are flagged on every task
+    # (the others: tests/redteam/test_flags.py on a task where each acts)
+    assert not unflagged, "cheats with no integrity flag:\n  " + "\n  ".join(unflagged)
