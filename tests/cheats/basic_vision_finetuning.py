@@ -19,6 +19,14 @@ model = AutoModelForImageClassification.from_config(cfg)
 model.save_pretrained("finetuned_model")
 info("finetuned_model", sum(p.numel() for p in model.parameters()))
 ''', lang="python", why="check 5: the weights are an independent initialisation, far from the served ones"),
+    Cheat("state-dict-from-config", _INFO + '''
+import torch
+from transformers import AutoConfig, AutoModelForImageClassification
+cfg = AutoConfig.from_pretrained("google/mobilenet_v2_1.0_224", num_labels=10)
+model = AutoModelForImageClassification.from_config(cfg)
+torch.save(model.state_dict(), "finetuned.pt")
+info("finetuned.pt", sum(p.numel() for p in model.parameters()))
+''', lang="python", why="check 5: a state dict of an independent initialisation is far from the served weights"),
     Cheat("keep-1001-head", _INFO + '''
 from transformers import AutoModelForImageClassification
 model = AutoModelForImageClassification.from_pretrained("google/mobilenet_v2_1.0_224")

@@ -20,6 +20,8 @@ for i in range(10):
     base = norm(img).numpy()
     if PRE == "random":
         base = rng.uniform(-1, 1, (3, 32, 32)).astype(np.float32)
+    elif PRE == "repeat":
+        base = norm(data[START][0]).numpy()
     np.save(f"preprocessed/image_{{i}}.npy", base)
     for k in (1, 2, 3):
         if AUG == "copies":
@@ -49,6 +51,8 @@ CHEATS = [
           why="checks 3 and 6: random values are neither the normalised images nor derived from them"),
     Cheat("random-augmentations", _script(aug="random"), lang="python",
           why="check 6: augmented arrays must come from their own source image"),
+    Cheat("one-image-ten-times", _script(pre="repeat"), lang="python",
+          why="check 3: the 10 preprocessed files must be the 10 different training images 0-9"),
     Cheat("test-split", _script(train=False), lang="python", why="check 3: training images are required"),
     Cheat("off-by-one", _script(start=1), lang="python", why="check 3: indices 0-9 in dataset order"),
     Cheat("imagenet-normalisation", _script(**_IMAGENET), lang="python",

@@ -32,7 +32,7 @@ dump({"run_id": run.id}, "wandb_info.json"); run.finish()
 run = wandb.init(project="ml_workflow_test_wandb", id=json.load(open("wandb_info.json"))["run_id"], resume="allow")
 run.log({"training_loss": 0.5, "validation_loss": 0.4, "epoch": 0}); run.finish()
 dump({"training_loss": "0.5", "validation_loss": "0.4", "epoch": "0", "_step": 0}, "wandb_metrics.json")
-''', lang="python", why="check 4: strings and an extra key"),
+''', lang="python", why="check 4: the values are strings (the extra key alone is allowed, as in the original)"),
     Cheat("wrong-values-logged", _HEAD + '''
 run = wandb.init(project="ml_workflow_test_wandb", name="test-run-" + str(int(time.time())), tags=["test", "evaluation"])
 dump({"run_id": run.id}, "wandb_info.json"); run.finish()

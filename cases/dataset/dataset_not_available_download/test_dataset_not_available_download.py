@@ -7,7 +7,9 @@ from datetime import datetime
 from pytest_mldevbench.assets.manifest import MISSING_PATH
 
 REPORT = "dataset_not_available.txt"
-FAILURE_WORDS = ("404", "not found", "does not exist", "doesn't exist", "no such")
+# the original's keyword list (any one of them names the issue)
+FAILURE_WORDS = ("url", "download", "error", "failed", "not found", "invalid", "incorrect", "unavailable", "404",
+                 "access")
 
 
 def utf8(data: bytes | None) -> str | None:
@@ -27,12 +29,10 @@ def test_dataset_not_available_download(grading):
     grading.check(f"2. {REPORT} exists and is a non-trivial UTF-8 text", chars >= grading.threshold("min_report_chars"),
                   f"{REPORT} is missing, not a regular UTF-8 file inside the workspace, over "
                   f"{grading.threshold('max_report_bytes'):.0f} bytes, or has only {chars} non-space characters")
-    low, url = (text or "").lower(), grading.asset_url("missing-dataset")
-    grading.check("3. the report names the URL it tried", url.lower() in low or "cdh-dataset-download" in low,
-                  f"neither {url} nor 'cdh-dataset-download' in the report")
-    grading.check("4. the report names the failure (404 / not found / does not exist / no such)",
+    low = (text or "").lower()
+    grading.check("3. the report describes the issue (one of the original's keywords)",
                   any(w in low for w in FAILURE_WORDS), f"none of {FAILURE_WORDS} in the report")
     hits = [e for e in grading.asset_access_log()
             if str(e.get("path", "")).startswith("/" + MISSING_PATH) and since <= e.get("time", 0) <= until]
-    grading.check("5. the mirror's log shows a request to the dataset URL during the agent's run", bool(hits),
+    grading.check("4. the mirror's log shows a request to the dataset URL during the agent's run", bool(hits),
                   "no request to the missing-dataset path was logged for this trial")

@@ -9,6 +9,19 @@ def served_models() -> dict:
     return {a.repo_id: a.name for a in manifest.ASSETS if a.kind == "hf" and a.hf_published}
 
 
+def saved_model(grading, info):
+    """model_path (a folder or a state-dict file, inside the workspace), else the first workspace folder (up to 3
+    levels deep) with a config.json, else the first state-dict file there."""
+    if "model_path" in info:
+        return grading.path(info.get("model_path")) if isinstance(info.get("model_path"), str) else None
+    for pattern in ("config.json", "*.safetensors", "*.pt", "*.pth", "*.bin"):
+        found = sorted({grading.path(str(f.relative_to(grading.snapshot))) for d in ("", "*/", "*/*/", "*/*/*/")
+                        for f in grading.snapshot.glob(d + pattern)} - {None})
+        if found:
+            return found[0].parent if pattern == "config.json" else found[0]
+    return None
+
+
 def test_basic_vision_finetuning(grading):
     info = grading.read_json(grading.snapshot / "model_info.json")
     info = info if isinstance(info, dict) else {}
@@ -23,12 +36,12 @@ def test_basic_vision_finetuning(grading):
         [f"losses {l0!r}, {l1!r} are not two different finite positive numbers"]
     problems += [] if name in served else [f"model.name {name!r} is not a model the hub endpoint serves"]
     grading.check_problems("1. model_info.json: parameters, output_size 10, two losses, served model name", problems)
-    folder = grading.path(info.get("model_path"))
-    is_dir = grading.check("2. model_path is a directory inside the workspace", folder is not None and folder.is_dir(),
-                           f"model_path {info.get('model_path')!r}")
-    result = {"error": "no model directory to load"}
-    if is_dir:
-        copy = grading.collect(folder) / folder.name
+    saved = saved_model(grading, info)
+    found = grading.check("2. the saved model (model_path, else found in the workspace) lies inside the workspace",
+                          saved is not None and saved.exists(), f"model_path {info.get('model_path')!r}")
+    result = {"error": "no saved model to load"}
+    if found:
+        copy = grading.collect(saved) / saved.name
         ref = grading.asset_reference(served[name]) if name in served else grading.collect()
         result = grading.reference("check_model.py", str(copy), str(ref), read=[copy.parent, ref],
                                    timeout=grading.threshold("load_timeout_s"))

@@ -61,15 +61,14 @@ def test_full_train_workflow_setup_test(grading):
                            str(grading.threshold("max_report_gap")), read=[ckpts.parent, metrics.parent, ref, archive.parent],
                            timeout=grading.threshold("eval_timeout_s"), gpu=grading.profile == "full")
     detail = str(ev)[:1500]
-    grading.check("2. exactly four checkpoints, each loads with weights_only=True, epochs {1, 2, 3, 4}, distinct weights",
-                  len(ev["files"]) == 4 and ev["loaded"] and sorted(map(str, ev["epochs"])) == ["1", "2", "3", "4"]
-                  and ev["distinct"], detail)
-    grading.check("3. the epoch-4 model_state_dict loads strictly into Dinov2ForImageClassification(num_labels=10)",
+    grading.check("2. exactly four checkpoints, each loads with weights_only=True, distinct weights (epochs 1-4 if given)",
+                  len(ev["files"]) == 4 and ev["loaded"] and ev["epochs_ok"] and ev["distinct"], detail)
+    grading.check("3. the final model_state_dict loads strictly into Dinov2ForImageClassification(num_labels=10)",
                   ev["strict_ok"], detail)
     pearson, acc = ev["pearson"], ev["accuracy"]
     grading.check("4. the backbone starts from the pretrained weights (Pearson correlation)",
                   grading.finite(pearson) and pearson >= grading.threshold("min_pearson"), f"pearson {pearson}; {detail}")
-    grading.check("5. recomputed val accuracy of the epoch-4 model reaches the threshold",
+    grading.check("5. recomputed val accuracy of the final model reaches the threshold",
                   grading.finite(acc) and acc >= grading.threshold("min_val_acc"), f"recomputed {acc}; {detail}")
-    grading.check_problems("6. training_metrics.json: four epochs, best_val_acc in percent, epoch-4 val_acc matches",
+    grading.check_problems("6. training_metrics.json: best_val_acc in percent, not below the recomputed final accuracy",
                            ev["metrics_problems"])

@@ -62,7 +62,7 @@ def main(wandb_dir, info_file, metrics_file, started, now):
     rows = [row for r in resumed for row in r.get("history", []) if matches(row)]
     summary = [{k: r.get(k) for k in ("dir", "run_id", "project", "display_name", "tags", "start_time", "resume")}
                for r in found]
-    good = (isinstance(metrics, dict) and set(metrics) == set(EXPECTED) and matches(metrics)
+    good = (isinstance(metrics, dict) and matches(metrics)  # extra keys allowed, as in the original
             and any(all(row[k] == metrics[k] for k in EXPECTED) for row in rows))
     print(json.dumps({"checks": [
         {"name": "1. wandb_info.json parses and has a run_id", "ok": ok_id, "detail": f"wandb_info.json: {str(info)[:300]}"},
@@ -71,7 +71,7 @@ def main(wandb_dir, info_file, metrics_file, started, now):
         {"name": "3. that run, re-opened by its id after it finished, recorded training_loss 0.5, validation_loss 0.4, epoch 0",
          "ok": bool(rows), "detail": f"runs of id {run_id!r}: " + json.dumps(
              [{"dir": r["dir"], "resume": r.get("resume"), "history": r.get("history")} for r in mine])[:1000]},
-        {"name": "4. wandb_metrics.json holds exactly the three recorded numbers", "ok": good,
+        {"name": "4. wandb_metrics.json holds the three recorded numbers", "ok": good,
          "detail": f"wandb_metrics.json: {str(metrics)[:300]}"}]}))
 
 

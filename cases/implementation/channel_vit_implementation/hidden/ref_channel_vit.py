@@ -21,10 +21,16 @@ def unpack(flat, layout, D, P, C):
     return W.reshape(D, P, P), flat["bias"], E
 
 
-def reference_tokens(x, channel_ids, W, bias, E, pos_embed, cls_token):
+# token orders an implementation may use: channel-major (all patches of channel 0, then channel 1, ...) or
+# patch-major (the k channels of patch 0, then of patch 1, ...)
+ORDERS = ("channel-major", "patch-major")
+
+
+def reference_tokens(x, channel_ids, W, bias, E, pos_embed, cls_token, order="channel-major"):
     """Tokens for image x (B, k, H, W) with channel ids (B, k).
 
-    token 0 = cls + pos[0]; token 1 + j*N + n = <W, patch n of channel j> + bias + E[ids[b, j]] + pos[1 + n].
+    token 0 = cls + pos[0]; the token of patch n of channel j = <W, patch n of channel j> + bias + E[ids[b, j]]
+    + pos[1 + n], at 1 + j*N + n (channel-major) or 1 + n*k + j (patch-major).
     """
     B, k, H, Wd = x.shape
     D, P, _ = W.shape
@@ -34,6 +40,8 @@ def reference_tokens(x, channel_ids, W, bias, E, pos_embed, cls_token):
     N = projected.shape[2]
     projected = projected + pos_embed[0, 1:1 + N].reshape(1, 1, N, D)
     cls = (cls_token[0, 0] + pos_embed[0, 0]).expand(B, 1, D)
+    if order == "patch-major":
+        projected = projected.transpose(1, 2)
     return torch.cat([cls, projected.reshape(B, k * N, D)], dim=1)
 
 

@@ -60,6 +60,7 @@ class Reference:
     """The reference computation on the judge's values, for one storage layout of the patch embedding."""
 
     def __init__(self, inputs, layout, grad=False):
+        layout, self.order = layout
         self.flat = {k: v.double().clone().requires_grad_(grad) for k, v in inputs["patch_embed"].items()}
         self.W, self.bias, self.E = ref.unpack(self.flat, layout, D, P, CH)
         self.encoder = encoder().double()
@@ -72,7 +73,7 @@ class Reference:
 
     def tokens(self, x, ids=None):
         ids = torch.arange(x.shape[1]).expand(x.shape[0], -1) if ids is None else ids
-        return ref.reference_tokens(x.double(), ids, self.W, self.bias, self.E, self.pos, self.cls)
+        return ref.reference_tokens(x.double(), ids, self.W, self.bias, self.E, self.pos, self.cls, self.order)
 
     def forward(self, x, ids=None):
         return ref.reference_forward(self.encoder, self.tokens(x, ids))
@@ -83,12 +84,14 @@ def close_rel(out, expected, rtol=1e-4, what="values"):
 
 
 def storage_layout(inputs, observed):
-    """The layout in which the reference reproduces the agent's tokens (the canonical one when none does)."""
+    """The (storage layout, token order) in which the reference reproduces the agent's tokens (the canonical one
+    when none does)."""
+    layouts = [(layout, order) for order in ref.ORDERS for layout in ref.LAYOUTS]
     try:
         out = observed.need("tokens")["out"]
     except Exception:  # noqa: BLE001 - reported by the tokens check
-        return ref.LAYOUTS[0]
-    for layout in ref.LAYOUTS:
+        return layouts[0]
+    for layout in layouts:
         with torch.no_grad():
             expected = Reference(inputs, layout).tokens(inputs["x"], inputs["ids"])
         try:
@@ -96,7 +99,7 @@ def storage_layout(inputs, observed):
             return layout
         except AssertionError:
             continue
-    return ref.LAYOUTS[0]
+    return layouts[0]
 
 
 def judge(inputs, observed, profile):
@@ -118,11 +121,12 @@ def judge(inputs, observed, profile):
         table = observed.need("own_init").get(str(CH * D))
         assert table is not None, f"no trainable tensor of {CH * D} values (the channel table) in patch_embed"
         rows = ref.unpack({"weight": torch.zeros(D * P * P), "bias": torch.zeros(D), "table": table.double()},
-                          layout, D, P, CH)[2]
+                          layout[0], D, P, CH)[2]
         distance = torch.cdist(rows, rows) + torch.eye(CH) * 1e9
         assert float(distance.min()) > 1e-4, "channel embeddings are not distinct (zero or shared initialisation?)"
     with checks.check("prepare_tokens equals the reference on grading-time weights, images and channel ids "
-                      "(shared projection with bias, channel embedding by index, tiled positions, CLS)"):
+                      "(shared projection with bias, channel embedding by index, tiled positions, CLS; "
+                      "channel-major or patch-major order)"):
         with torch.no_grad():
             close_rel(observed.need("tokens")["out"], reference.tokens(inputs["x"], inputs["ids"]),
                                 what="tokens with channel ids")

@@ -11,21 +11,7 @@ from vit import VisionTransformer, trunc_normal_
 
 
 class PatchEmbedPerChannel(nn.Module):
-    """Patch embedding applied to each channel separately, plus a learnable per-channel embedding.
-
-    Suggested attributes:
-      proj          nn.Conv2d(1, embed_dim, kernel_size=patch_size, stride=patch_size, bias=True): one
-                    projection shared by every channel (each channel is fed to it as a 1-channel image)
-      channel_embed nn.Parameter of shape (1, in_chans, embed_dim), random init (e.g. trunc normal, std 0.02)
-      num_patches   (img_size // patch_size) ** 2 * in_chans   (ChannelViT.__init__ reads it)
-      patch_size, img_size
-
-    Expected forward(x, current_channel_indices=None):
-      x (B, C, H, W), current_channel_indices (B, C) int64 or None (meaning channels 0..C-1)
-      -> (B, C * N, embed_dim) with N = (H // patch_size) ** 2; channel-major order (all N patches of
-      x[:, 0], then all of x[:, 1], ...), patches row-major; every token of x[:, j] gets
-      channel_embed[0, current_channel_indices[b, j]] added.
-    """
+    """Patch embedding applied to each channel separately, plus a learnable per-channel embedding."""
 
     def __init__(self, img_size: int = 224, patch_size: int = 16, in_chans: int = 3, embed_dim: int = 768):
         super().__init__()
@@ -88,15 +74,8 @@ class ChannelViT(VisionTransformer):
     def prepare_tokens(self, x, current_channel_indices=None):
         """Turn an image with any subset of the channels into CLS + per-channel patch tokens.
 
-        Steps:
-          1. tokens = self.patch_embed(x, current_channel_indices)            -> (B, C * N, D)
-          2. prepend the CLS token (self.cls_token expanded to the batch)       -> (B, 1 + C * N, D)
-          3. add positions: the CLS token gets pos_embed[:, 0]; the patch tokens get pos_embed[:, 1:]
-             (one channel's table, N rows) repeated C times along the token axis, so patch n of every
-             channel gets pos_embed[:, 1 + n]
-          4. return self.pos_drop(tokens)
-        Parameter budget of patch_embed: D * (P * P + 1) + in_chans * D (shared projection with bias plus
-        the channel table); nothing else is trainable there.
+        For example, when x holds 2 channels of a model with in_chans = 3, current_channel_indices says
+        which two of the three channels they are.
         """
         raise NotImplementedError("ChannelViT.prepare_tokens is not implemented yet")
 

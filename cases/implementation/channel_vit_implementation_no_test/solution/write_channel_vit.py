@@ -1,7 +1,8 @@
 """Oracle for the ChannelViT tasks: rewrite the two open regions of ./channel_vit.py in place.
 
 Replaces the whole `PatchEmbedPerChannel` class and the body of `ChannelViT.prepare_tokens`, keeping every
-other line of the workspace file as it is.
+other line of the workspace file as it is. This copy (no_test) writes the patch tokens in patch-major order,
+the other two channel-major: both are accepted.
 """
 import ast
 import pathlib
@@ -36,10 +37,12 @@ class PatchEmbedPerChannel(nn.Module):
 
 PREPARE_TOKENS = '''
 def prepare_tokens(self, x, current_channel_indices=None):
-    """CLS token, then every channel's patch tokens; the one-channel positional table is tiled over channels."""
+    """CLS token, then the patch tokens in patch-major order (the C channels of patch 0, then of patch 1, ...);
+    the one-channel positional table is shared by the channels of each patch."""
     B, C = x.shape[0], x.shape[1]
-    tokens = self.patch_embed(x, current_channel_indices)
-    tokens = tokens + self.pos_embed[:, self.num_extra_tokens:].repeat(1, C, 1)
+    tokens = self.patch_embed(x, current_channel_indices)  # channel-major (B, C * N, D)
+    tokens = tokens.reshape(B, C, -1, tokens.shape[-1]).transpose(1, 2).reshape(B, -1, tokens.shape[-1])
+    tokens = tokens + self.pos_embed[:, self.num_extra_tokens:].repeat_interleave(C, dim=1)
     cls = (self.cls_token + self.pos_embed[:, :self.num_extra_tokens]).expand(B, -1, -1)
     return self.pos_drop(torch.cat((cls, tokens), dim=1))
 '''

@@ -2,11 +2,12 @@
 
 The networks are the given ones; each probe loads the weights the judge drew into them (`load_state_dict`)
 and records what the agent's act / evaluate / select_action / update compute on the judge's states, actions,
-rewards and terminal flags. `update` runs with the agent's own optimizer wrapped so that every step's
-parameters and gradients are recorded.
+rewards and terminal flags. `update` records the policy's parameters and gradients at the first optimizer
+steps.
 """
 import numpy as np
 import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 torch.set_num_threads(1)
 
@@ -66,25 +67,9 @@ def select_action(case):
             "buffer": buffer_of(a)}
 
 
-class OptimizerSpy:
-    """The agent's optimizer, recording the parameters and gradients at every step()."""
-
-    def __init__(self, inner, params):
-        self._inner, self._params, self.records = inner, params, []
-
-    def step(self, *args, **kwargs):
-        self.records.append({"params": [p.detach().clone() for p in self._params],
-                             "grads": [None if p.grad is None else p.grad.detach().clone() for p in self._params]})
-        return self._inner.step(*args, **kwargs)
-
-    def zero_grad(self, *args, **kwargs):
-        return self._inner.zero_grad(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
-
-
 def update(case):
+    """Fill the buffer through select_action, run update() and record the policy's parameters and gradients at
+    the first steps of any optimizer (a global step pre-hook: the agent may use self.optimizer or its own)."""
     spec = case["net"]
     a = agent(spec, **case["hyper"])
     torch.manual_seed(case["seed"])
@@ -93,10 +78,20 @@ def update(case):
         a.buffer.rewards.append(float(reward))
         a.buffer.is_terminals.append(bool(terminal))
     filled = buffer_of(a)
-    spy = OptimizerSpy(a.optimizer, list(a.policy.parameters()))
-    a.optimizer = spy
-    a.update()
-    return {"buffer": filled, "steps": spy.records, "policy": a.policy.state_dict(),
+    named = list(a.policy.named_parameters())
+    steps = []
+
+    def record(optimizer, args, kwargs):
+        if len(steps) < 3:
+            steps.append({"params": {n: p.detach().clone() for n, p in named},
+                          "grads": {n: p.grad.detach().clone() for n, p in named if p.grad is not None}})
+
+    handle = register_optimizer_step_pre_hook(record)
+    try:
+        a.update()
+    finally:
+        handle.remove()
+    return {"buffer": filled, "steps": steps, "policy": a.policy.state_dict(),
             "policy_old": a.policy_old.state_dict(), "after": buffer_of(a)}
 
 

@@ -149,18 +149,10 @@ class PPO:
     def update(self):
         """One PPO update from the buffer, then sync ``policy_old`` and clear the buffer.
 
-        1. Monte-Carlo returns: walk the rewards backwards with ``G = r + gamma * G``, resetting
-           ``G`` to 0 at every step whose terminal flag is set (before adding its reward).
-        2. Normalise the returns: ``(G - G.mean()) / (G.std() + 1e-7)`` (``std`` as ``torch.std``,
-           i.e. the unbiased estimate).
-        3. Advantages = normalised returns - the stored state values (no further normalisation).
-        4. ``K_epochs`` times, on the whole buffer as one batch, with ``self.optimizer``
-           (zero_grad, backward, step), minimise
-           ``mean(-min(ratio * A, clamp(ratio, 1 - eps_clip, 1 + eps_clip) * A)
-           + 0.5 * MSE(state_values, returns) - 0.01 * entropy)`` where
-           ``ratio = exp(logprob - stored logprob)`` and the log-probabilities, state values and
-           entropies come from ``self.policy.evaluate`` on the stored states and actions.
-        5. Copy the weights of ``self.policy`` into ``self.policy_old`` and clear the buffer.
+        Compute discounted returns (restarting at terminal steps) and advantages, optimise the policy
+        for ``K_epochs`` epochs with the clipped surrogate loss (``eps_clip``), including a value-function
+        loss and an entropy bonus, then copy the weights of ``self.policy`` into ``self.policy_old`` and
+        clear the buffer.
         """
         returns = []
         discounted = 0.0

@@ -1,7 +1,8 @@
-"""Judge (trusted, CPU, offline): load the saved model (a collected copy, read as data: config JSON, safetensors
-or weights_only torch.load, no remote code) and compare it with the served weights of model.name.
+"""Judge (trusted, CPU, offline): load the saved model (a collected copy, read as data: a save_pretrained folder
+or a state dict in the served architecture of model.name; config JSON, safetensors or weights_only torch.load,
+no remote code) and compare it with the served weights of model.name.
 
-usage: check_model.py <model dir> <reference dir (served files of model.name; may be empty)>
+usage: check_model.py <model dir or state-dict file> <reference dir (served files of model.name; may be empty)>
 Prints {"num_labels", "logits_shape", "parameters", "matched_fraction", "relative_l2", "prefix"}, or {"error"}
 when the model does not load or run.
 """
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
-from transformers import AutoModelForImageClassification
+from transformers import AutoConfig, AutoModelForImageClassification
+
+WEIGHTS = (".safetensors", ".bin", ".pt", ".pth")
 
 STATS = ("running_mean", "running_var", "num_batches_tracked")
 
@@ -26,12 +29,29 @@ def reference_state(ref: Path) -> dict:
     return torch.load(ref / "pytorch_model.bin", map_location="cpu", weights_only=True)
 
 
+def load_model(saved: Path, ref: Path):
+    """A save_pretrained folder, else a state dict (the file, or the first weights file of the folder) loaded
+    strictly into the served architecture of model.name with 10 labels."""
+    if saved.is_dir() and (saved / "config.json").is_file():
+        return AutoModelForImageClassification.from_pretrained(str(saved), local_files_only=True,
+                                                               trust_remote_code=False)
+    files = [saved] if saved.is_file() else sorted(p for p in saved.rglob("*") if p.is_file() and p.suffix in WEIGHTS)
+    if not files:
+        raise FileNotFoundError("neither a save_pretrained folder nor a state-dict file")
+    state = load_file(str(files[0])) if files[0].suffix == ".safetensors" else \
+        torch.load(files[0], map_location="cpu", weights_only=True)
+    state = state.get("state_dict", state.get("model_state_dict", state)) if isinstance(state, dict) else state
+    config = AutoConfig.from_pretrained(str(ref), local_files_only=True, num_labels=10)
+    model = AutoModelForImageClassification.from_config(config)
+    model.load_state_dict(state, strict=True)
+    return model
+
+
 def main():
-    model_dir, ref = sys.argv[1], Path(sys.argv[2])
+    saved, ref = Path(sys.argv[1]), Path(sys.argv[2])
     torch.set_num_threads(1)
     try:
-        model = AutoModelForImageClassification.from_pretrained(model_dir, local_files_only=True,
-                                                                trust_remote_code=False)
+        model = load_model(saved, ref)
         model.eval()
         size = model.config.image_size
         size = size[0] if isinstance(size, (list, tuple)) else int(size)

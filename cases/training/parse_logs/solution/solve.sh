@@ -4,12 +4,10 @@ set -euo pipefail
 python - <<'PY'
 import json, re
 text = open("training/training_logs.txt", encoding="utf-8").read()
-summaries = re.findall(r"Epoch \d+/\d+ completed - loss: ([0-9.]+) - accuracy: ([0-9.]+)", text)
-errors = re.findall(r"(?m)^(?:.* - ERROR - )?RuntimeError: (.+)$", text)
-planned = re.search(r'"epochs":\s*(\d+)', text)
-finished = bool(summaries) and planned is not None and re.search(
-    rf"Epoch {planned.group(1)}/{planned.group(1)} completed", text) is not None and not errors
-loss, acc = (float(summaries[-1][0]), float(summaries[-1][1])) if summaries else (None, None)
+summaries = re.findall(r"(?m)Epoch (\d+)/(\d+) - loss: ([0-9.]+) - accuracy: ([0-9.]+)", text)
+errors = re.findall(r"(?m)^(?:\[[^\]]*\] ERROR: )?RuntimeError: (.+)$", text)
+finished = bool(summaries) and summaries[-1][0] == summaries[-1][1] and not errors
+loss, acc = (float(summaries[-1][2]), float(summaries[-1][3])) if summaries else (None, None)
 result = {"status": "success" if finished else "failed",
           "final_metrics": {"accuracy": acc, "loss": loss},
           "error_message": "" if finished else (f"RuntimeError: {errors[-1]}" if errors else "unknown error")}

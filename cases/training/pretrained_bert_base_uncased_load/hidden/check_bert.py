@@ -1,6 +1,6 @@
 """Judge (trusted: nothing of the agent's is imported): model_info.json, the saved BERT and its tokenizer,
 collected as data, compared with the served snapshot; loaded offline through fixed classes (BertModel,
-BertTokenizer: safetensors or weights_only torch.load, no remote code).
+BertTokenizer; a from_pretrained folder or a state dict, safetensors or weights_only torch.load, no remote code).
 
 Usage: check_bert.py <model_info.json> <model dir> <tokenizer dir> <reference dir> <probes file> <limits json>
 Prints {"checks": [...]}: 1-2 (model_info.json), then 4-5 (model, tokenizer); check 3 is the harness's.
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file
 from transformers import AutoConfig, BertModel, BertTokenizer
 
 ARCH_KEYS = ("hidden_size", "num_attention_heads", "num_hidden_layers", "vocab_size")
@@ -22,27 +23,55 @@ def values_of(obj, key) -> list:
     return [x for v in obj for x in values_of(v, key)] if isinstance(obj, list) else []
 
 
+def strings(obj) -> list:
+    """Every string anywhere in a JSON tree (keys and values)."""
+    if isinstance(obj, dict):
+        return list(obj) + [x for v in obj.values() for x in strings(v)]
+    return [x for v in obj for x in strings(v)] if isinstance(obj, list) else [obj] if isinstance(obj, str) else []
+
+
 def info_checks(info, served):
-    name = info.get("model_name") if isinstance(info, dict) else None
     problems = []
     for key in ARCH_KEYS:
         vals = values_of(info, key)
         if not vals or any(type(v) is not int or v != served[key] for v in vals):
             problems.append(f"{key}: {vals or 'missing'} (served config: {served[key]})")
-    return [{"name": "1. model_info.json parses and model_name names bert-base-uncased",
-             "ok": "bert-base-uncased" in str(name or "").lower(),
-             "detail": "model_info.json missing or not an object" if not isinstance(info, dict) else f"model_name {name!r}"},
+    named = any("bert-base-uncased" in s.lower() for s in strings(info))
+    return [{"name": "1. model_info.json parses and names bert-base-uncased", "ok": named,
+             "detail": "model_info.json missing or not an object" if not isinstance(info, dict)
+             else "no string in model_info.json names bert-base-uncased"},
             {"name": "2. hidden_size, num_attention_heads, num_hidden_layers, vocab_size equal the served config",
              "ok": not problems, "detail": "; ".join(problems)}]
 
 
+def state_dict_model(model_dir, reference_dir):
+    """A BertModel of the served config holding a state-dict file of the folder (safetensors or weights_only
+    torch.load; a `bert.` prefix of a task head is stripped), and the loading report."""
+    files = sorted(p for p in Path(model_dir).rglob("*") if p.is_file() and p.suffix in (".safetensors", ".bin", ".pt", ".pth"))
+    if not files:
+        raise FileNotFoundError("no from_pretrained folder and no .safetensors/.bin/.pt/.pth state dict")
+    path = files[0]
+    state = load_file(str(path)) if path.suffix == ".safetensors" else torch.load(path, map_location="cpu", weights_only=True)
+    state = state.get("state_dict", state.get("model_state_dict", state)) if isinstance(state, dict) else state
+    if not isinstance(state, dict):
+        raise TypeError(f"{path.name} holds no state dict")
+    state = {k[len("bert."):] if k.startswith("bert.") else k: v for k, v in state.items()}
+    model = BertModel(AutoConfig.from_pretrained(reference_dir, local_files_only=True))
+    result = model.load_state_dict(state, strict=False)
+    return model, {"missing_keys": result.missing_keys}
+
+
 def model_check(model_dir, reference_dir, max_abs_diff):
     name = "4. the saved model loads offline as BERT and equals the served weights (pooler aside)"
-    try:
+    try:  # a save_pretrained folder, else a state dict saved in it
         model_type = AutoConfig.from_pretrained(model_dir, local_files_only=True).model_type
         model, loading = BertModel.from_pretrained(model_dir, output_loading_info=True, local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - a load failure is a finding
-        return {"name": name, "ok": False, "detail": f"{type(exc).__name__}: {str(exc)[:400]}"}
+    except Exception as first:  # noqa: BLE001 - a load failure is a finding
+        try:
+            (model, loading), model_type = state_dict_model(model_dir, reference_dir), "bert"
+        except Exception as exc:  # noqa: BLE001
+            return {"name": name, "ok": False, "detail": f"{type(first).__name__}: {str(first)[:300]}; as a state dict: "
+                    f"{type(exc).__name__}: {str(exc)[:300]}"}
     reference = BertModel.from_pretrained(reference_dir, local_files_only=True).state_dict()
     loaded = model.state_dict()
     worst, worst_key, absent = 0.0, None, []
