@@ -23,17 +23,11 @@ def data_probe(inputs):
     from cifar10_classifier.data import CIFAR10DataModule
     dm = CIFAR10DataModule(data_dir=DATA, batch_size=32, num_workers=0)
     dm.setup("fit")
-    out = {"n_train": len(dm.cifar_train), "n_val": len(dm.cifar_val), "val": [], "train_labels": [],
-           "augmented": [], "train_batches": []}
+    out = {"n_train": len(dm.cifar_train), "n_val": len(dm.cifar_val), "val": [], "train_labels": []}
     for f in inputs["fractions"]:
         image, label = dm.cifar_val[int(f * len(dm.cifar_val))]
         out["val"].append((torch.as_tensor(image).clone(), int(label)))
         out["train_labels"].append(int(dm.cifar_train[int(f * len(dm.cifar_train))][1]))
-    for seed in inputs["seeds"]:
-        torch.manual_seed(seed)
-        out["augmented"].append([torch.as_tensor(dm.cifar_train[i][0]).clone() for i in range(8)])
-        torch.manual_seed(seed)
-        out["train_batches"].append(torch.as_tensor(next(iter(dm.train_dataloader()))[1]).clone())
     out["val_batch"] = torch.as_tensor(next(iter(dm.val_dataloader()))[1]).clone()
     return out
 
