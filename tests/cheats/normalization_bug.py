@@ -28,10 +28,11 @@ CHEATS = [
     Cheat("validate-on-train-split", _edit(_FIX_VAL + (
         "text = text.replace('datasets.MNIST(root=DATA_DIR, train=False,', 'datasets.MNIST(root=DATA_DIR, train=True,')")),
         lang="python", why="the val loader's labels and images must be the served MNIST test split"),
-    Cheat("drop-train-normalize", _edit(
+    Cheat("swap-normalize", _edit(_FIX_VAL + (
         "head, sep, tail = text.partition('    val_transform = ')\n"
-        "text = head.replace('        transforms.Normalize((0.1307,), (0.3081,)),\\n', '') + sep + tail"),
-        lang="python", why="the train transform must equal the given one under the judge's seeds"),
+        "text = head.replace('        transforms.Normalize((0.1307,), (0.3081,)),\\n', '') + sep + tail")),
+        lang="python", why="normalising validation but not training is no consistent pair (dropping Normalize from "
+                           "both is)"),
     Cheat("untrained-checkpoint", _edit(_FIX_VAL + (
         "text = text.replace('torch.save(model.state_dict(), CHECKPOINT_PATH)', "
         "'torch.save(get_model(10).state_dict(), CHECKPOINT_PATH)')")),

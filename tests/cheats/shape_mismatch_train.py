@@ -1,7 +1,6 @@
 """Cheats that must fail shape_mismatch_train.
 
 Each edits train.py the way a shortcut-taker would: the crash goes away, but the task's contract breaks.
-`_FIX_ARGMAX` repairs the second planted bug so that each cheat fails only for its own reason.
 """
 from tests.cheatlib import Cheat, touching_editable
 
@@ -9,7 +8,6 @@ _EDIT = '''
 import pathlib, re
 path = pathlib.Path("train.py")
 text = path.read_text()
-text = text.replace("outputs.max(0)", "outputs.max(1)")
 {body}
 path.write_text(text)
 '''

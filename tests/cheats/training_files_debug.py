@@ -49,28 +49,17 @@ pathlib.Path("my_train.py").write_text("import sys\nsys.path.insert(0, 'alt')\n"
 run_training("my_train.py")
 ''', root="alt").replace("import sys\nsys.argv", "import shutil\nshutil.copytree('cifar10_classifier', 'alt/cifar10_classifier')\nimport sys\nsys.argv", 1)
 
-_CRASHES_ONLY = _RUN + r'''
-import pathlib
-for name in ("model.py", "data.py"):
-    path = pathlib.Path("cifar10_classifier") / name
-    text = path.read_text().replace("import pytorch_lightning as pl", "import lightning.pytorch as pl")
-    path.write_text(text.replace('"val/loss"', '"val_loss"').replace('"val/acc"', '"val_acc"'))
-run_training()
-'''
-
 CHEATS = [
     Cheat("handwritten-artifacts", _HANDWRITTEN, lang="python",
           why="log, W&B run and checkpoint must be real and agree; the checkpoint is re-evaluated"),
     Cheat("rename-checkpoint-epoch", _RENAME, lang="python",
-          why="the checkpoint name must be the logged argmin epoch and match its contents"),
+          why="the checkpoint must be epoch 1's (the original's rule), the logged argmin, and match its contents"),
     Cheat("edit-train-py",
           "sed -i \"s/monitor=\\\"val_loss\\\"/monitor=\\\"val\\/loss\\\"/g; "
           "s/from lightning.pytorch import/from pytorch_lightning import/\" train.py",
           why="train.py is locked (protected-file check)"),
     Cheat("standalone-training-script", _STANDALONE, lang="python",
           why="the package itself must be fixed: the probes import it and the judge compares it with the reference"),
-    Cheat("fix-crashes-only", _CRASHES_ONLY, lang="python",
-          why="train items must be flips/crops of their images that change between seeds (the shared-transform bug)"),
     Cheat("sitecustomize-alias",
           "printf 'import sys, lightning.pytorch\\nsys.modules[\"pytorch_lightning\"] = lightning.pytorch\\n' "
           "> sitecustomize.py; printf 'import pytest\\ndef pytest_collection_modifyitems(items):\\n"

@@ -33,18 +33,20 @@ def test_normalization_bug(grading):
     data = grading.reference("check_artifacts.py", "datasets", str(inputs.dir), str(observed.dir), str(mnist),
                              read=[inputs.dir, observed.dir, mnist])
     grading.check_problems("get_datasets() gives the served MNIST splits; training draws from train, validation "
-                           "passes over test", data["problems"])
+                           "from test", data["problems"])
     for stale in ("best_model.pth", "train_metrics.json"):
         (work / stale).unlink(missing_ok=True)
     write_config(grading, work)
     run = grading.run(["python", "run_training.py"], timeout=grading.threshold("entry_timeout_s"))
     grading.note("python run_training.py", f"exit {run.returncode}: {run.stdout[-300:].strip()}")
     collected = grading.collect(work / "best_model.pth", work / "train_metrics.json", limit=100_000_000)
-    result = grading.reference("check_artifacts.py", "run", str(collected), str(mnist),
-                               str(CONFIG[grading.profile]["iterations_per_epoch"]), read=[collected, mnist],
+    iterations = str(CONFIG[grading.profile]["iterations_per_epoch"])
+    result = grading.reference("check_artifacts.py", "run", str(collected), str(mnist), iterations, str(inputs.dir),
+                               str(observed.dir), read=[collected, mnist, inputs.dir, observed.dir],
                                timeout=grading.threshold("entry_timeout_s"))
     grading.check_problems("the run's best_model.pth loads into the reference model, its BatchNorm batch counts "
-                           "match the best epoch of a sound train_metrics.json", result["problems"])
+                           "match the best epoch of a sound train_metrics.json, where epoch 2 beats epoch 1",
+                           result["problems"])
     accuracy, best = result.get("accuracy"), result.get("best_val_acc")
     minimum, gap = grading.threshold("min_test_acc"), grading.threshold("max_gap_points")
     grading.check(f"recomputed test accuracy >= {minimum:g}%", accuracy is not None and accuracy >= minimum,

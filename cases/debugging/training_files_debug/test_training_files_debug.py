@@ -54,8 +54,8 @@ def test_training_files_debug(grading):
     ckpts = sorted(p for p in (snap / "checkpoints").glob("*.ckpt") if p.is_file()) if (snap / "checkpoints").is_dir() else []
     name = CKPT_NAME.match(ckpts[0].name) if len(ckpts) == 1 else None
     best = min(logged, key=logged.get) if logged else None
-    grading.check("one best checkpoint, named after the logged epoch with the lowest val_loss",
-                  name is not None and int(name.group(1)) == best and name.group(2) == f"{logged[best]:.2f}",
+    grading.check("one best checkpoint, cifar10-epoch=01-val_loss=*.ckpt: epoch 1 logged the lowest val_loss",
+                  name is not None and int(name.group(1)) == best == 1 and name.group(2) == f"{logged[best]:.2f}",
                   f"checkpoints {[p.name for p in ckpts]}; logged val_loss {logged}")
     cifar = grading.asset_reference("cifar-10")
     collected = grading.collect(*ckpts[:1], limit=200_000_000)

@@ -40,13 +40,12 @@ def evaluate(model, loader, device):
 def main():
     device = torch.device("cpu")
     tokenizer = AutoTokenizer.from_pretrained(TOKENIZER_ID)
-    # Shorter sequences make evaluation on the CPU noticeably faster.
-    data = load_boolq_datasets(["validation"], tokenizer, max_length=128)
-    loader = DataLoader(data["validation"], batch_size=BATCH_SIZE, shuffle=False)
+    val_data = load_boolq_datasets(["validation"], tokenizer)
+    loader = DataLoader(val_data, batch_size=BATCH_SIZE, shuffle=False)
     model = load_model(device)
 
     accuracy = evaluate(model, loader, device)
-    print(f"Validation accuracy: {accuracy:.2f}% on {len(data['validation'])} examples")
+    print(f"Validation accuracy: {accuracy:.2f}% on {len(val_data)} examples")
     with open("eval_metrics.json", "w") as f:
         json.dump({"final_val_accuracy": accuracy}, f, indent=2)
 

@@ -56,14 +56,15 @@ class BoolQDataset(Dataset):
 
 
 def load_boolq_datasets(splits, tokenizer, max_length=256):
-    """Return {split: BoolQDataset} for the given splits ("train", "validation", "test").
+    """Return the BoolQDataset of each given split ("train", "validation", "test"), in the order given:
+    a list for several splits, the dataset itself for one.
 
     Question/passage pairs are truncated to `max_length` tokens (the passage is cut first, as it is the
     longer part) and padded to exactly `max_length`. Items hold input_ids, token_type_ids,
     attention_mask and labels (test examples have no label and get -1).
     """
     archive = read_archive(boolq_zip_source())
-    datasets = {}
+    datasets = []
     for split in splits:
         examples = read_split(archive, split)
         encodings = tokenizer(
@@ -74,5 +75,5 @@ def load_boolq_datasets(splits, tokenizer, max_length=256):
             max_length=max_length,
         )
         labels = [int(ex["label"]) if "label" in ex else -1 for ex in examples]
-        datasets[split] = BoolQDataset(dict(encodings), labels)
-    return datasets
+        datasets.append(BoolQDataset(dict(encodings), labels))
+    return datasets if len(datasets) > 1 else datasets[0]

@@ -1,8 +1,8 @@
 """Probes of nan_loss_debug (run in the untrusted process, on the agent's train.py): record what training does.
 
-Each probe imports a fresh copy of train.py, records the model's weights at every step (in the callback, before
-the update), the inputs and targets the model and the criterion saw, the criterion's values and what train()
-returned. The judge recomputes the losses and the gradient steps from these records.
+Each probe imports a fresh copy of train.py, records the model's weights at every forward pass (the weights
+that produced that step's loss, wherever the callback is called), the inputs and targets the model and the
+criterion saw, the criterion's values and what train() returned. The judge recomputes the losses and the gradient steps from these records.
 """
 import importlib.util
 import inspect
@@ -56,12 +56,15 @@ def training(init=None):
     recorder = RecordingMSE()
     module.criterion = recorder
     seen_inputs, weights, callback = [], [], []
-    hook = module.model.register_forward_hook(
-        lambda mod, args, out: seen_inputs.append(args[0].detach().flatten().clone()))
+
+    def on_forward(mod, args, out):
+        seen_inputs.append(args[0].detach().flatten().clone())
+        weights.append(torch.cat([p.detach().flatten().clone() for p in params]))
+
+    hook = module.model.register_forward_hook(on_forward)
 
     def on_step(loss):
-        weights.append(torch.cat([p.detach().flatten().clone() for p in params]))
-        callback.append(float(loss.detach()))
+        callback.append(float(loss.detach() if torch.is_tensor(loss) else loss))
 
     try:
         returned = module.train(callback=on_step)

@@ -7,7 +7,7 @@ from train import train
 
 def main() -> int:
     seen = []
-    losses = train(callback=lambda loss: seen.append(float(loss.item())))
+    losses = train(callback=lambda loss: seen.append(float(loss)))
     problems = []
     if len(losses) != 20:
         problems.append(f"expected 20 losses, got {len(losses)}")

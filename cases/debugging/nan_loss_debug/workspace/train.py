@@ -7,7 +7,7 @@ torch.manual_seed(42)
 np.random.seed(42)
 
 # 50 evenly spaced inputs and noisy targets of a known line.
-X = torch.linspace(0, 1000, 50).reshape(-1, 1)
+X = torch.linspace(0, 100, 50).reshape(-1, 1)
 y = 2 * X + 1 + 0.1 * torch.randn(50, 1)
 
 
@@ -34,12 +34,13 @@ def train(callback=None):
         optimizer.zero_grad()
         prediction = model(X)
         loss = criterion(prediction, y)
-        losses.append(loss.item())
-        if callback is not None:
-            callback(loss)
         loss.backward()
         optimizer.step()
-        print(f"step {step + 1:2d}/20  loss {loss.item():.6g}")
+        value = loss.item()
+        losses.append(value)
+        if callback is not None:
+            callback(value)
+        print(f"step {step + 1:2d}/20  loss {value:.6g}")
     return losses
 
 

@@ -1,10 +1,12 @@
 """Trusted checks that read files (run as a judge script; nothing of the agent's is imported).
 
-    check_artifacts.py run RUN_DIR MNIST_DIR ITERATIONS      -> best_model.pth + train_metrics.json of the run
+    check_artifacts.py run RUN_DIR MNIST_DIR ITERATIONS INPUTS_DIR OBSERVED_DIR
+                                                      -> best_model.pth + train_metrics.json of the run
     check_artifacts.py datasets INPUTS_DIR OBSERVED_DIR MNIST_DIR -> get_datasets/get_dataloaders vs the served MNIST
 
 `run` loads best_model.pth (weights_only, strict) into the reference model and recomputes its accuracy on the
-whole served test split with the reference validation pipeline. Prints one JSON line {"problems": [...], ...}.
+whole served test split with the reference validation pipeline of the pair the agent's transforms match
+(normalised, unless its observed validation transform equals the unnormalised one). Prints one JSON line {"problems": [...], ...}.
 """
 import gzip
 import json
@@ -56,7 +58,18 @@ def datasets(inputs_dir, observed_dir, folder):
     return problems
 
 
-def run(run_dir, folder, iterations):
+def normalised_pair(inputs_dir, observed_dir):
+    """False only when the observed validation transform equals the unnormalised reference on the drawn digits."""
+    try:
+        got, digits = load(observed_dir, "transforms")["val"], load(inputs_dir, "inputs")["digits"]
+    except (OSError, KeyError, TypeError):
+        return True
+    plain = ref.val_transform(False)
+    return not all(torch.allclose(torch.as_tensor(g), plain(Image.fromarray(d.numpy(), mode="L")), atol=1e-5)
+                   for g, d in zip(got, digits))
+
+
+def run(run_dir, folder, iterations, inputs_dir, observed_dir):
     problems, out = [], {}
     try:
         metrics = json.load(open(os.path.join(run_dir, "train_metrics.json")))
@@ -65,6 +78,7 @@ def run(run_dir, folder, iterations):
         assert len(history) == 2, f"{len(history)} epochs in metrics_history, expected 2"
         assert all(isinstance(a, (int, float)) and math.isfinite(a) for a in accs + [best]), "non-finite accuracies"
         assert best == max(accs), f"best_val_acc {best} is not the best val_acc of the history"
+        assert accs[1] > accs[0], f"epoch 2's val_acc {accs[1]} does not beat epoch 1's {accs[0]}"
         out["best_val_acc"], best_epoch = float(best), accs.index(best) + 1
     except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
         problems.append(f"train_metrics.json: {type(exc).__name__}: {exc}"[:300])
@@ -80,7 +94,7 @@ def run(run_dir, folder, iterations):
         problems.append(f"the BatchNorm layers counted {sorted(tracked)} training batches; the best epoch "
                         f"({best_epoch}) ends after {int(iterations) * best_epoch}")
     images, labels = mnist(folder, "test")
-    transform, correct = ref.val_transform(), 0
+    transform, correct = ref.val_transform(normalised_pair(inputs_dir, observed_dir)), 0
     model.eval()
     with torch.no_grad():
         for start in range(0, len(labels), 500):

@@ -1,6 +1,4 @@
-"""Train with the settings in config.json and check that validation accuracy is meaningful.
-
-"""
+"""Train with the settings in config.json and check that validation accuracy is meaningful and improves."""
 import json
 import sys
 
@@ -21,6 +19,8 @@ def main() -> int:
     history, best_val_acc = metrics["metrics_history"], metrics["best_val_acc"]
     assert len(history) == config["num_epochs"] == 2, f"expected 2 epochs of metrics, got {len(history)}"
     assert best_val_acc > 30, f"best validation accuracy {best_val_acc:.2f}% is not above 30%"
+    assert history[-1]["val_acc"] > history[0]["val_acc"], \
+        f"validation accuracy did not improve: {history[0]['val_acc']:.2f}% then {history[-1]['val_acc']:.2f}%"
 
     print("Training ran successfully")
     return 0

@@ -5,8 +5,8 @@ mean/std and then repeated to three identical channels.
 
 - `get_transforms()`                     augmentation for training, a plain resize for validation
 - `get_datasets()`                       the MNIST train/test splits under ./data (downloaded on first use)
-- `get_dataloaders(n, batch, workers)`   `n` random training batches per epoch (drawn with replacement from
-                                         the train split); validation passes over the whole test split
+- `get_dataloaders(n, batch, workers)`   `n` random batches per epoch (drawn with replacement): training from
+                                         the train split, validation from the test split
 - `get_model(k)`                         torchvision MobileNetV2 from scratch with a `k`-way head
 - `train_one_epoch(...)`, `validate(...)` each return (mean batch loss, accuracy in %)
 - `run_training(...)`                    the loop: keeps the best checkpoint, writes the metrics as JSON
@@ -38,7 +38,7 @@ def get_transforms():
         transforms.RandomHorizontalFlip(),
         transforms.RandomRotation(15),
         transforms.RandomResizedCrop(32, scale=(0.8, 1.0)),
-        transforms.ColorJitter(brightness=0.2, contrast=0.2),
+        transforms.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
         transforms.ToTensor(),
         transforms.Normalize((0.1307,), (0.3081,)),
         transforms.Lambda(to_three_channels),
@@ -60,13 +60,15 @@ def get_datasets():
 
 
 def get_dataloaders(iterations_per_epoch, batch_size=32, num_workers=2):
-    """Return (train_loader, val_loader): `iterations_per_epoch` random training batches per epoch,
-    and one ordered pass over the whole test split for validation."""
+    """Return (train_loader, val_loader), each yielding `iterations_per_epoch` random batches per epoch
+    (sampled with replacement; validation from the test split)."""
     train_dataset, val_dataset = get_datasets()
     train_loader = DataLoader(
         train_dataset, batch_size=batch_size, num_workers=num_workers,
         sampler=RandomSampler(train_dataset, replacement=True, num_samples=iterations_per_epoch * batch_size))
-    val_loader = DataLoader(val_dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    val_loader = DataLoader(
+        val_dataset, batch_size=batch_size, num_workers=num_workers,
+        sampler=RandomSampler(val_dataset, replacement=True, num_samples=iterations_per_epoch * batch_size))
     return train_loader, val_loader
 
 
@@ -115,7 +117,7 @@ def run_training(num_epochs=2, iterations_per_epoch=100, batch_size=32, num_work
     train_loader, val_loader = get_dataloaders(iterations_per_epoch, batch_size, num_workers)
     criterion = nn.CrossEntropyLoss()
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=1)
+    scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", patience=3)
 
     best_val_acc = float("-inf")
     metrics_history = []

@@ -61,9 +61,11 @@ def correlation(a, b):
     return float((a * b).sum() / (a.norm() * b.norm() + 1e-12))
 
 
-def three_channels(t, what):
+def digit_image(t, what):
+    """A float32 (C, H, H) tensor with C = 1 or 3: the fix may make channels here or in the training loop."""
     assert isinstance(t, torch.Tensor) and t.dtype == torch.float32, f"{what}: not a float32 tensor"
-    assert tuple(t.shape) == (3, 32, 32), f"{what}: shape {tuple(t.shape)}, expected (3, 32, 32)"
+    assert t.dim() == 3 and t.shape[0] in (1, 3) and t.shape[1] == t.shape[2] >= 28, \
+        f"{what}: shape {tuple(t.shape)}, expected (1 or 3, H, H)"
 
 
 def judge(inputs, observed, profile):
@@ -83,16 +85,18 @@ def judge(inputs, observed, profile):
         assert 20.0 < acc < 90.0, f"the fixture itself is unsound (accuracy {acc})"
         close(got["loss"], loss, rtol=0, atol=1e-4, what="validation loss")
         close(got["acc"], acc, rtol=0, atol=1e-4, what="validation accuracy")
-    with checks.check("both transforms turn a 28x28 digit into a 3-channel 32x32 float tensor carrying the digit"):
+    with checks.check("both transforms turn a 28x28 digit into a square 1- or 3-channel float tensor carrying "
+                      "the digit"):
         got = observed.need("transforms")
-        plain = transforms.Compose([transforms.Resize(32), transforms.ToTensor()])
         for i, digit in enumerate(inputs["digits"]):
             val, train = got["val"][i], got["train"][i]
-            three_channels(val, f"val transform, digit {i}")
-            three_channels(train, f"train transform, digit {i}")
+            digit_image(val, f"val transform, digit {i}")
+            digit_image(train, f"train transform, digit {i}")
+            plain = transforms.Compose([transforms.Resize(val.shape[1]), transforms.ToTensor()])
             expected = plain(Image.fromarray(digit.numpy(), mode="L"))[0]
-            for c in range(3):
+            for c in range(val.shape[0]):
                 assert correlation(val[c], expected) > 0.999, f"val transform, digit {i}, channel {c}: not the digit"
+            for c in range(train.shape[0]):
                 assert correlation(train[c], train[0]) > 0.999, f"train transform, digit {i}: the channels differ"
             assert float(train.std()) > 0, f"train transform, digit {i}: a constant image"
     return checks

@@ -33,7 +33,7 @@ def get_transforms():
         transforms.RandomHorizontalFlip(),
         transforms.RandomRotation(15),
         transforms.RandomResizedCrop(32, scale=(0.8, 1.0)),
-        transforms.ColorJitter(brightness=0.2, contrast=0.2),
+        transforms.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
         transforms.ToTensor(),
         transforms.Normalize((0.1307,), (0.3081,)),
     ])
@@ -104,7 +104,7 @@ def validate(model, val_loader, criterion, device):
             loss = criterion(outputs, labels)
 
             running_loss += loss.item()
-            _, predicted = outputs.max(0)
+            _, predicted = outputs.max(1)
             total += labels.size(0)
             correct += predicted.eq(labels).sum().item()
     return running_loss / len(val_loader), 100.0 * correct / total
@@ -120,7 +120,7 @@ def run_training(num_epochs=2):
 
     criterion = nn.CrossEntropyLoss()
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=1)
+    scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", patience=3)
 
     best_val_acc = float("-inf")
     metrics_history = []

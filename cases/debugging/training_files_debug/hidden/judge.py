@@ -1,7 +1,9 @@
 """Judge of training_files_debug (trusted: runs no agent code). It needs the served CIFAR-10, so it runs through
 judge_with_data.py (a judge script given the asset) rather than grading.judge. Against the reference model,
 split and transforms (eval_ckpt.py) it checks the agent's classifier on drawn weights, the data module's
-splits, transforms and loaders, and the val metrics a short fit logged, recomputed from the fitted weights."""
+splits, val transform and val loader, and the val metrics a short fit logged, recomputed from the fitted weights.
+(The train split's transform is not judged: the given code sets the val transform on the dataset both splits
+share, as the original does, and the original's reference solution keeps that.)"""
 import torch
 import torch.nn.functional as F
 from mldb_judge import Checks, close
@@ -25,15 +27,6 @@ def inputs(seed, profile):
             "x": torch.randn(4, 3, 32, 32, generator=generator),
             "seeds": torch.randint(2**31, (2,), generator=generator).tolist(),
             "fractions": torch.rand(32, generator=generator, dtype=torch.float64).tolist()}
-
-
-def augmentations(image):
-    """Every RandomHorizontalFlip + RandomCrop(32, padding=4) of a normalised image (zero padding before Normalize)."""
-    fill = torch.tensor([-m / s for m, s in zip(CIFAR10_MEAN, CIFAR10_STD)]).view(3, 1, 1)
-    padded = fill.expand(3, 40, 40).clone()
-    padded[:, 4:36, 4:36] = image
-    crops = [padded[:, y:y + 32, x:x + 32] for y in range(9) for x in range(9)]
-    return torch.stack(crops + [c.flip(-1) for c in crops])
 
 
 def judge(inputs, observed, profile, data_dir):
@@ -60,19 +53,8 @@ def judge(inputs, observed, profile, data_dir):
             close(image, want_image, rtol=0, atol=1e-5, what=f"val item {int(f * len(val))}")
         want = [labels[train_idx[int(f * n_train)]] for f in inputs["fractions"]]
         assert got["train_labels"] == want, "the train split's labels differ from the seed-42 80/20 split's"
-    with checks.check("train items are randomly flipped and cropped (RandomCrop(32, padding=4)) and the train loader "
-                      "shuffles; val items and the val loader are not"):
+    with checks.check("the val loader gives the val split in order (the short fit's val batches are these)"):
         got = observed.need("data")
-        plain = CIFAR10(data_dir, train=True, transform=val.dataset.transform)
-        for s, items in enumerate(got["augmented"]):
-            for i, image in enumerate(items):
-                candidates = augmentations(plain[train_idx[i]][0])
-                assert ((candidates - image).abs().flatten(1).amax(1) < 1e-5).any(), \
-                    f"seed {s}, train item {i} is not a flip/crop of its image"
-        differing = sum(not torch.equal(a, b) for a, b in zip(*got["augmented"]))
-        assert differing >= 6, f"only {differing} of 8 train items change between seeds: training is not augmented"
-        first, second = got["train_batches"]
-        assert not torch.equal(first, second), "the train loader gives the same first batch under two seeds"
         want = torch.tensor([val[i][1] for i in range(len(got["val_batch"]))])
         assert torch.equal(got["val_batch"], want), "the val loader's first batch is not the val split in order"
     with checks.check("a short fit with the given callbacks logs val_loss and val_acc equal to the recomputation "

@@ -13,8 +13,9 @@ CHECKS = [
     ("eval and is_training forward equal the reference on grading-time weights and images "
      "(mlp / swiglufused, 0 / 4 registers, two image sizes)", [f"forward_{f}_{r}" for f in FFN_LAYERS for r in (0, 4)]),
     ("masked forward equals the reference (a masked token is mask_token plus its position embedding)", ["masked"]),
-    ("dynamic_patch_size forward equals the reference, is deterministic, and the native size equals the plain "
-     "forward", ["dynamic"]),
+    ("dynamic_patch_size gives that patch size's grid: feature, output, masked and intermediate shapes equal the "
+     "reference's and are finite (values are not compared: how other patch sizes are embedded is left open)",
+     ["dynamic"]),
     ("get_intermediate_layers equals the reference (block_chunks 0 and 1)", ["intermediate_0", "intermediate_1"]),
     ("gradients of the patch kernel, position embedding, class, register and mask tokens equal the reference's",
      ["gradients"]),
@@ -49,13 +50,13 @@ def inputs(seed, profile):
                                            "images": [images(224), images(pick([128, 160, 192]))]}
     entries["masked"] = {"kind": "masked", **weights("mlp", 4), "x": images(224),
                          "masks": torch.rand(2, 196, generator=generator) < 0.5}
-    entries["dynamic"] = {"kind": "dynamic", **weights("swiglufused", 2), "x": images(224), "native": 16,
-                          "patch_sizes": [14, 32, pick([8, 28])]}
+    entries["dynamic"] = {"kind": "dynamic", **weights("swiglufused", 2), "x": images(224),
+                          "patch_sizes": [14, 16, 32, pick([8, 28])]}
     for chunks in (0, 1):
         n = [0, pick([3, 4, 5])]
         kwargs = [dict(n=k, reshape=True, return_class_token=True, norm=norm) for k in (2, n) for norm in (True, False)]
         entries[f"intermediate_{chunks}"] = {"kind": "intermediate", **weights("mlp", 4, depth=6, block_chunks=chunks),
-                                             "x": images(128), "kwargs": kwargs + [dict(n=2, dynamic_patch_size=32)]}
+                                             "x": images(128), "kwargs": kwargs}
     entries["gradients"] = {"kind": "gradients", **weights("mlp", 4), "x": images(224),
                             "masks": torch.rand(2, 196, generator=generator) < 0.3}
     return {"probes": list(entries), "entries": entries}
@@ -81,16 +82,31 @@ def same(got, want, what, rtol, atol):
         assert got == want, f"{what}: {got!r}, expected {want!r}"
 
 
+def same_shapes(got, want, what):
+    """`got` has the structure and tensor shapes of `want`, and its tensors are finite."""
+    if isinstance(want, torch.Tensor):
+        assert isinstance(got, torch.Tensor), f"{what}: a {type(got).__name__}, expected a tensor"
+        assert got.shape == want.shape, f"{what}: shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+        assert bool(torch.isfinite(got).all()), f"{what}: non-finite values"
+    elif isinstance(want, dict):
+        assert isinstance(got, dict) and set(got) == set(want), f"{what}: keys {list(got)[:6]}, expected {list(want)}"
+        for key in want:
+            same_shapes(got[key], want[key], f"{what}.{key}")
+    else:
+        assert isinstance(got, (list, tuple)) and len(got) == len(want), f"{what}: not a list of {len(want)}"
+        for i, (g, w) in enumerate(zip(got, want)):
+            same_shapes(g, w, f"{what}[{i}]")
+
+
 def judge(inputs, observed, profile):
     checks = Checks()
     for title, names in CHECKS:
         with checks.check(title):
             for name in names:
                 got, want = observed.need(name), probes.compute(ref_vt, name, inputs)
+                if name == "dynamic":
+                    same_shapes(got, want, name)
+                    continue
                 loose = name == "gradients"
                 same(got, want, name, rtol=1e-3 if loose else 1e-4, atol=1e-4 if loose else 1e-5)
-                if name == "dynamic":
-                    for i, case in enumerate(got["cases"]):
-                        assert torch.equal(case["again"], case["feats"]["x_prenorm"]), f"dynamic[{i}]: two identical calls differ"
-                    assert torch.equal(got["native"], got["plain"]), "dynamic_patch_size=16 differs from the plain forward"
     return checks

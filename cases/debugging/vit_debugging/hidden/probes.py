@@ -39,14 +39,18 @@ def masked(vt, entry):
 
 @torch.no_grad()
 def dynamic(vt, entry):
+    """Per patch size: the features, the eval output, a masked forward and reshaped intermediate layers."""
     m, x = model(vt, entry), entry["x"]
     cases = []
     for p in entry["patch_sizes"]:
-        feats = features(m(x, is_training=True, dynamic_patch_size=p))
-        again = m(x, is_training=True, dynamic_patch_size=p)["x_prenorm"].clone()
-        cases.append({"feats": feats, "again": again, "eval": m(x, dynamic_patch_size=p).clone()})
-    native = m(x, is_training=True, dynamic_patch_size=entry["native"])["x_prenorm"].clone()
-    return {"cases": cases, "native": native, "plain": m(x, is_training=True)["x_prenorm"].clone()}
+        masks = torch.zeros(x.shape[0], (x.shape[-2] // p) * (x.shape[-1] // p), dtype=torch.bool)
+        masks[:, :5] = True
+        layers = m.get_intermediate_layers(x, n=2, reshape=True, dynamic_patch_size=p)
+        cases.append({"feats": features(m(x, is_training=True, dynamic_patch_size=p)),
+                      "eval": m(x, dynamic_patch_size=p).clone(),
+                      "masked": features(m(x, masks=masks, is_training=True, dynamic_patch_size=p)),
+                      "intermediate": [t.clone() for t in layers]})
+    return {"cases": cases}
 
 
 @torch.no_grad()

@@ -12,14 +12,9 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 class CIFAR10DataModule(pl.LightningDataModule):
     """CIFAR-10 train/val/test loaders.
 
-    Contract:
     - `prepare_data()` downloads the train and test sets into `data_dir`.
     - `setup('fit')` splits the training set 80/20 into `cifar_train` / `cifar_val` with `random_split`
       and `torch.Generator().manual_seed(42)`; `setup('test')` loads the test set as `cifar_test`.
-    - The train split is augmented: RandomHorizontalFlip, RandomCrop(32, padding=4), ToTensor and
-      Normalize(CIFAR10_MEAN, CIFAR10_STD). The val and test splits are never augmented: only ToTensor
-      and Normalize.
-    - The train loader shuffles; the val and test loaders do not.
     """
 
     def __init__(self, data_dir: str = "./data", batch_size: int = 32, num_workers: int = 2):

@@ -43,8 +43,8 @@ class CIFAR10Classifier(pl.LightningModule):
         logits = self(images)
         loss = self.criterion(logits, labels)
         self.val_acc(logits.argmax(dim=1), labels)
-        self.log("val/loss", loss, on_step=False, on_epoch=True, prog_bar=True)
-        self.log("val/acc", self.val_acc, on_step=False, on_epoch=True, prog_bar=True)
+        self.log("val_loss", loss, on_step=False, on_epoch=True, prog_bar=True)
+        self.log("val_acc", self.val_acc, on_step=False, on_epoch=True, prog_bar=True)
         return loss
 
     def configure_optimizers(self):

@@ -1,25 +1,9 @@
 """Patch embedding: cut an image into non-overlapping patches and project each one to a token."""
 from typing import Callable
 
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..models.vision_transformer import make_2tuple
-
-
-def resample_patch_kernel(weight: Tensor, size: tuple[int, int]) -> Tensor:
-    """Resample a learned patch kernel (D, C, p_h, p_w) to `size` for use with stride `size`.
-
-    The kernel is resized with bicubic interpolation and multiplied by (p_h * p_w) / (s_h * s_w), so a
-    patch of constant colour gets the same embedding at every patch size. The result is a differentiable
-    function of `weight` (no new parameters, no randomness); at the native size `weight` is returned as is.
-    """
-    old = tuple(weight.shape[-2:])
-    size = make_2tuple(size)
-    if size == old:
-        return weight
-    resized = F.interpolate(weight, size=size, mode="bicubic", align_corners=False)
-    return resized * (old[0] * old[1]) / (size[0] * size[1])
 
 
 class PatchEmbed(nn.Module):
@@ -27,7 +11,7 @@ class PatchEmbed(nn.Module):
 
     Args:
         img_size: nominal image size (int or pair); sets `num_patches` for the position embeddings.
-        patch_size: native patch size (int or pair).
+        patch_size: patch size (int or pair).
         in_chans: number of image channels.
         embed_dim: token dimension D.
         norm_layer: optional normalisation applied to the tokens.
@@ -50,18 +34,13 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(in_chans, embed_dim // 2, kernel_size=patch_hw, stride=patch_hw)
         self.norm = norm_layer(embed_dim) if norm_layer else nn.Identity()
 
-    def forward(self, x: Tensor, patch_size=None) -> Tensor:
-        """Embed `x`. With `patch_size` (int or pair) other than the native one, the learned kernel is
-        resampled to that size with `resample_patch_kernel` and applied with stride `patch_size`."""
+    def forward(self, x: Tensor) -> Tensor:
+        """Embed `x` with the patch size of this layer."""
         _, _, H, W = x.shape
-        patch_h, patch_w = self.patch_size if patch_size is None else make_2tuple(patch_size)
+        patch_h, patch_w = self.patch_size
         assert H % patch_h == 0, f"input height {H} is not a multiple of patch height {patch_h}"
         assert W % patch_w == 0, f"input width {W} is not a multiple of patch width {patch_w}"
-        if (patch_h, patch_w) == self.patch_size:
-            x = self.proj(x)
-        else:
-            weight = resample_patch_kernel(self.proj.weight, (patch_h, patch_w))
-            x = F.conv2d(x, weight, self.proj.bias, stride=(patch_h, patch_w))
+        x = self.proj(x)
         H, W = x.size(2), x.size(3)
         x = self.norm(x.flatten(2).transpose(1, 2))
         if not self.flatten_embedding:

@@ -59,11 +59,10 @@ class DinoVisionTransformer(nn.Module):
 
     Token layout after `prepare_tokens_with_masks`: [cls, registers (num_register_tokens), patches].
 
-    Dynamic patch size: `forward`, `forward_features`, `prepare_tokens_with_masks` and
-    `get_intermediate_layers` accept `dynamic_patch_size` (an int). The patch embedding then resamples
-    its learned kernel to that size (see `PatchEmbed.forward`), the image is cut into patches of that
-    size, and the position embeddings are interpolated to the resulting grid. `None` (or the native
-    size) means the native patch size. Masks, when given, have one entry per patch of that grid.
+    Dynamic patch size: `forward`, `forward_features` and `get_intermediate_layers` accept
+    `dynamic_patch_size` (an int): the image is then cut into patches of that size, giving
+    (H / p) * (W / p) patch tokens. `None` means the native patch size. Masks, when given, have one
+    entry per patch of that grid.
     """
 
     def __init__(self, img_size=224, patch_size: int = 16, in_chans: int = 3, embed_dim: int = 768,
@@ -150,11 +149,10 @@ class DinoVisionTransformer(nn.Module):
             nn.init.normal_(self.register_tokens, std=1e-6)
         named_apply(init_weights_vit_timm, self)
 
-    def interpolate_pos_encoding(self, x: Tensor, w: int, h: int, patch_size: int | None = None) -> Tensor:
-        """Position embeddings for `x` = [cls, patches] from an image of size (w, h) cut into patches of
-        `patch_size` (default: the native one): the learned grid is resized bicubically when needed."""
+    def interpolate_pos_encoding(self, x: Tensor, w: int, h: int) -> Tensor:
+        """Position embeddings for `x` = [cls, patches] from an image of size (w, h): the learned grid is
+        resized bicubically when needed."""
         previous_dtype = x.dtype
-        patch_size = self.patch_size if patch_size is None else patch_size
         npatch = x.shape[1] - 1
         N = self.pos_embed.shape[1] - 1
         if npatch == N and w == h:
@@ -179,8 +177,7 @@ class DinoVisionTransformer(nn.Module):
         patch_pos_embed = patch_pos_embed.permute(0, 2, 3, 1).reshape(1, -1, dim)
         return torch.cat((class_pos_embed.unsqueeze(0), patch_pos_embed), dim=1).to(previous_dtype)
 
-    def prepare_tokens_with_masks(self, x: Tensor, masks: Tensor | None = None,
-                                  dynamic_patch_size: int | None = None) -> Tensor:
+    def prepare_tokens_with_masks(self, x: Tensor, masks: Tensor | None = None) -> Tensor:
         """Images (B, C, H, W) -> tokens (B, 1 + registers + patches, D) with position embeddings.
 
         Where `masks` (B, patches; True = masked) is set, the patch token is replaced by `mask_token`
@@ -188,9 +185,9 @@ class DinoVisionTransformer(nn.Module):
         Register tokens carry no position embedding.
         """
         B, _, w, h = x.shape
-        x = self.patch_embed(x, patch_size=dynamic_patch_size)
+        x = self.patch_embed(x)
         x = torch.cat((self.cls_token.expand(B, -1, -1), x), dim=1)
-        x = x + self.interpolate_pos_encoding(x, w, h, patch_size=dynamic_patch_size)
+        x = x + self.interpolate_pos_encoding(x, w, h)
         if masks is not None:
             patches = torch.where(masks.unsqueeze(-1), self.mask_token.to(x.dtype).unsqueeze(0), x[:, 1:])
             x = torch.cat((x[:, :1], patches), dim=1)

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Oracle for shape_mismatch_train: 3-channel MNIST in both pipelines, class-axis argmax in validate, then run.
+set -euo pipefail
+python "$MLDB_SOLUTION_DIR/fix.py" train.py
+python run_training.py
