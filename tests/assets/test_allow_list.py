@@ -1,0 +1,93 @@
+"""A trial's mirror prefix reaches exactly its task's assets: anything else is a 404 logged as refused."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from pytest_mldevbench.assets.service import task_assets
+from pytest_mldevbench.tasks import load_task
+
+from .helpers import run_py
+
+REPO = Path(__file__).resolve().parents[2]
+BERT = load_task(REPO / "cases" / "training" / "pretrained_bert_base_uncased_load")
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def bert_trial(svc, trial: str) -> dict:
+    """Placeholders of a trial of the BERT-loading task, admitted as Trial.prepare admits it."""
+    svc.require_for(BERT)
+    svc.admit(trial, task_assets(BERT))
+    return svc.placeholders(trial)
+
+
+def test_a_bert_trial_gets_its_model_and_nothing_else(svc):
+    ph = bert_trial(svc, "allow-bert")
+    base, hf = ph["assets_url"], ph["hf_endpoint"]
+    assert status(f"{hf}/bert-base-uncased/resolve/main/config.json") == 200
+    foreign = [ph["url:cifar-10"], f"{base}/torchvision/cifar-10-python.tar.gz", f"{base}/cifar-10-python.tar.gz",
+               ph["url:boolq"], ph["url:voc2012-seg"], f"{base}/torchvision/VOCtrainval_11-May-2012.tar",
+               ph["url:imagenette2-160"], f"{hf}/facebook/dinov2-small/resolve/main/config.json",
+               f"{hf}/api/models/facebook/dinov2-small", ph["url:missing-dataset"], f"{base}/no-such/thing"]
+    assert [status(u) for u in foreign] == [404] * len(foreign)
+    log = svc.access_log("allow-bert")
+    assert [e["status"] for e in log] == [200] + [404] * len(foreign)
+    assert not log[0].get("refused") and log[0]["asset"] == "hf-bert-base-uncased"
+    assert all(e.get("refused") for e in log[1:])
+    assert [e["asset"] for e in log[1:6]] == ["cifar-10", "cifar-10", "cifar-10", "boolq", "voc2012-seg"]
+    # the torchvision checksum table names only the trial's own torchvision assets (none here)
+    table = json.loads(urllib.request.urlopen(f"{base}/torchvision/checksums.json", timeout=60).read())
+    assert table == {"profile": "smoke"}
+    report = svc.trial_assets("allow-bert")
+    assert [e["asset"] for e in report["fetched"]] == ["hf-bert-base-uncased", None]  # the checksums table
+    assert len(report["refused"]) == len(foreign) and report["dropped"] == 0
+    # its TORCH_HOME holds no weights either (the task lists none)
+    assert not any((svc.torch_home("allow-bert") / "hub" / "checkpoints").iterdir())
+
+
+def test_own_assets_are_served_and_a_neighbours_list_is_not_shared(svc):
+    svc.require(["cifar-10", "mnist"])
+    svc.admit("allow-cifar", ["cifar-10"])
+    cifar, bert = svc.placeholders("allow-cifar"), bert_trial(svc, "allow-bert-2")
+    assert status(cifar["url:cifar-10"]) == 200 and status(cifar["url:mnist"]) == 404
+    assert status(bert["url:cifar-10"]) == 404  # the neighbour's list does not widen this trial's
+    table = json.loads(urllib.request.urlopen(cifar["assets_url"] + "/torchvision/checksums.json").read())
+    assert set(table) == {"profile", "CIFAR10"}
+
+
+def test_a_served_folder_reaches_only_the_trial_that_served_it(svc, tmp_path):
+    (tmp_path / "bundle").mkdir()
+    (tmp_path / "bundle" / "data.bin").write_bytes(b"x" * 10)
+    svc.serve_directory("allow-bundle", tmp_path / "bundle", "allow-owner")
+    svc.admit("allow-other", [])
+    assert status(svc.placeholders("allow-owner")["assets_url"] + "/allow-bundle/data.bin") == 200
+    assert status(svc.placeholders("allow-other")["assets_url"] + "/allow-bundle/data.bin") == 404
+    assert svc.access_log("allow-other")[0]["refused"] is True
+
+
+def test_torchvision_download_route_is_refused_to_a_bert_trial(svc, task_python, tmp_path):
+    """The taskenv_site redirection of CIFAR10(download=True) goes through the same allow-list."""
+    trial = "allow-bert-tv"
+    bert_trial(svc, trial)
+    env = svc.sandbox_env(trial, tmp_path / "home")
+    out = run_py(task_python, f"""
+        import json, torchvision
+        try:
+            torchvision.datasets.CIFAR10({str(tmp_path / 'data')!r}, train=False, download=True)
+            print(json.dumps({{"got": True}}))
+        except Exception as exc:
+            print(json.dumps({{"got": False, "error": str(exc)[:200]}}))
+    """, env=env)
+    assert out["got"] is False
+    refused = svc.trial_assets(trial)["refused"]
+    assert [(e["path"], e["asset"]) for e in refused] == [("/torchvision/cifar-10-python.tar.gz", "cifar-10")]
