@@ -371,8 +371,8 @@ class Trial:
         """assets.json (every request of this trial's mirror prefix: fetched and refused) and its summary for
         result.json; the mirror's log is the record (a separate service, not the agent's word)."""
         mirror = self.services.running_assets() if self._asset_env else None
-        log = mirror.trial_assets(self.result.trial_id) if mirror is not None else {"fetched": [], "refused": [],
-                                                                                      "dropped": 0}
+        log = (mirror.trial_assets(self.result.trial_id) if mirror is not None
+               else {"fetched": [], "refused": [], "not_found": [], "dropped": 0})
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "assets.json").write_text(json.dumps(log, indent=1))
@@ -380,6 +380,7 @@ class Trial:
             pass  # result.json's own write reports a broken output folder
         refused = list(dict.fromkeys(e["path"] for e in log["refused"]))
         return {"fetched": sorted({e["asset"] for e in log["fetched"] if e["asset"]}),
+                "not_found": sorted({e["asset"] for e in log["not_found"] if e["asset"]}),
                 "refused": refused[:20], "refused_requests": len(log["refused"]) + log["dropped"]}
 
 

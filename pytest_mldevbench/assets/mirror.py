@@ -35,7 +35,6 @@ class HfRepo:
     repo_id: str
     files: dict[str, Path]          # path in repo -> file on disk
     digests: dict[str, dict]        # path in repo -> {"sha256", "size"}
-    asset: str = ""                 # the manifest asset it serves
 
     @property
     def commit(self) -> str:
@@ -54,19 +53,19 @@ class Routes:
     torchvision: dict[str, Path]           # file name -> path
     torchvision_checksums: dict            # see service.torchvision_checksums; per class, filtered per trial
     hf: dict[str, HfRepo]
-    owners: dict[str, str] = field(default_factory=dict)  # a `files` key or "torchvision/<file>" -> asset name
+    # path -> asset name, for every asset the manifest names (served or not): "<asset>/<file>", a unique
+    # "<file>", "torchvision/<file>", "hf/<repo_id>" (a prefix), and served folders' files
+    owners: dict[str, str] = field(default_factory=dict)
 
     def owner(self, rest: str) -> str | None:
-        """The asset a path (after /t/<token>/) belongs to; None for a path no served asset owns."""
+        """The asset a path (after /t/<token>/) belongs to; None for a path no asset owns."""
         if rest == MISSING_PATH or rest.startswith(MISSING_PATH + "/"):
             return MISSING_ASSET
         if rest.startswith("hf/"):
             tail = rest[3:]
             tail = tail[len("api/models/"):] if tail.startswith("api/models/") else tail
-            for repo_id in sorted(self.hf, key=len, reverse=True):
-                if tail == repo_id or tail.startswith(repo_id + "/"):
-                    return self.hf[repo_id].asset
-            return None
+            hits = [k for k in self.owners if k.startswith("hf/") and (tail == k[3:] or tail.startswith(k[3:] + "/"))]
+            return self.owners[max(hits, key=len)] if hits else None
         return self.owners.get(rest)
 
 

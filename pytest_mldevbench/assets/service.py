@@ -222,15 +222,18 @@ class AssetService:
         return self.mirror.log.get(self.token(trial_id))
 
     def trial_assets(self, trial_id: str) -> dict:
-        """What the trial's prefix fetched and what it was refused (assets.json): one entry per request."""
-        fetched, refused = [], []
+        """What the trial's prefix fetched, what it was refused (not its task's), and what of its own assets was not
+        found (the missing-dataset path, a file an HF repo lacks) — assets.json: one entry per request."""
+        out: dict = {"fetched": [], "refused": [], "not_found": []}
         for e in self.access_log(trial_id):
             row = {"asset": e.get("asset"), "method": e["method"], "path": e["path"], "status": e["status"]}
             if e.get("refused"):
-                refused.append(row)
+                out["refused"].append(row)
             elif 200 <= e["status"] < 300:
-                fetched.append(row | {"bytes": e["bytes"]})
-        return {"fetched": fetched, "refused": refused, "dropped": self.mirror.log.dropped(self.token(trial_id))}
+                out["fetched"].append(row | {"bytes": e["bytes"]})
+            else:
+                out["not_found"].append(row)
+        return out | {"dropped": self.mirror.log.dropped(self.token(trial_id))}
 
     def serve_directory(self, name: str, path: Path, trial_id: str) -> None:
         """Also serve every file under `path` at `{assets_url}/<name>/<relative path>` (a task bundle made at
@@ -248,7 +251,7 @@ class AssetService:
 
 def build_routes(store: Store, assets: list[Asset]) -> Routes:
     files: dict[str, Path] = {}
-    owners: dict[str, str] = {}
+    owners = manifest_owners()
     flat: dict[str, list[tuple[str, Path]]] = {}
     tv_files: dict[str, Path] = {}
     hf: dict[str, HfRepo] = {}
@@ -262,11 +265,29 @@ def build_routes(store: Store, assets: list[Asset]) -> Routes:
                     tv_files[f], owners[f"torchvision/{f}"] = path, a.name
         elif a.kind == "hf" and a.hf_published:
             digests = store.meta(a)["files"]
-            hf[a.repo_id] = HfRepo(a.repo_id, {n: store.files_dir(a) / n for n in digests}, digests, a.name)
+            hf[a.repo_id] = HfRepo(a.repo_id, {n: store.files_dir(a) / n for n in digests}, digests)
     for name, found in flat.items():
         if len(found) == 1 and name not in files:
             files[name], owners[name] = found[0][1], found[0][0]
     return Routes(files, tv_files, torchvision_checksums(store, assets), hf, owners)
+
+
+def manifest_owners() -> dict[str, str]:
+    """Mirror path -> asset name for every asset of the manifest (see Routes.owners): what a refused request
+    asked for is named even when that asset is not built in this process."""
+    owners: dict[str, str] = {}
+    flat: dict[str, set[str]] = {}
+    for a in manifest.ASSETS:
+        if a.kind == "hf":
+            owners[f"hf/{a.repo_id}"] = a.name
+            continue
+        for f in a.files:
+            owners[f"{a.name}/{f}"] = a.name
+            flat.setdefault(f, set()).add(a.name)
+            if a.kind == "torchvision":
+                owners[f"torchvision/{f}"] = a.name
+    owners.update({f: next(iter(names)) for f, names in flat.items() if len(names) == 1 and f not in owners})
+    return owners
 
 
 def torchvision_checksums(store: Store, assets: list[Asset]) -> dict:

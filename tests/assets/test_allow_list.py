@@ -50,7 +50,7 @@ def test_a_bert_trial_gets_its_model_and_nothing_else(svc):
     assert table == {"profile": "smoke"}
     report = svc.trial_assets("allow-bert")
     assert [e["asset"] for e in report["fetched"]] == ["hf-bert-base-uncased", None]  # the checksums table
-    assert len(report["refused"]) == len(foreign) and report["dropped"] == 0
+    assert len(report["refused"]) == len(foreign) and report["dropped"] == 0 and report["not_found"] == []
     # its TORCH_HOME holds no weights either (the task lists none)
     assert not any((svc.torch_home("allow-bert") / "hub" / "checkpoints").iterdir())
 
@@ -91,3 +91,15 @@ def test_torchvision_download_route_is_refused_to_a_bert_trial(svc, task_python,
     assert out["got"] is False
     refused = svc.trial_assets(trial)["refused"]
     assert [(e["path"], e["asset"]) for e in refused] == [("/torchvision/cifar-10-python.tar.gz", "cifar-10")]
+
+
+def test_the_missing_dataset_path_stays_a_recorded_404_for_its_task(svc):
+    task = load_task(REPO / "cases" / "dataset" / "dataset_not_available_download")
+    svc.require_for(task)
+    svc.admit("allow-missing", task_assets(task))
+    ph = svc.placeholders("allow-missing")
+    assert status(ph["url:missing-dataset"] + "/info/refs") == 404 and status(ph["url:cifar-10"]) == 404
+    report = svc.trial_assets("allow-missing")
+    assert [(e["asset"], e["path"]) for e in report["not_found"]] == [
+        ("missing-dataset", "/ml-dev-bench/cdh-dataset-download/info/refs")]  # asked, and the validator sees it
+    assert [e["asset"] for e in report["refused"]] == ["cifar-10"] and report["fetched"] == []

@@ -55,14 +55,14 @@ def test_an_undeclared_asset_is_refused_and_never_built(task_python, tmp_path):
     """Nothing is built on request: a trial's request for an asset its task does not list is a logged 404."""
     svc = AssetService.start("smoke", tmp_path, task_python=task_python, assets=())
     try:
-        svc.admit("t2", ["mnist"])  # its task lists mnist only (not built yet either: nothing asked for it)
+        svc.admit("t2", ["mnist"])  # its task lists mnist only (not built: nothing required it)
         for name in ("boolq", "mnist"):
             with pytest.raises(urllib.error.HTTPError) as err:
                 urllib.request.urlopen(svc.placeholders("t2")[f"url:{name}"], timeout=60)
             assert err.value.code == 404
         assert built(tmp_path) == set()
         assert [(e["path"], e["status"], e.get("refused")) for e in svc.access_log("t2")] == [
-            ("/boolq/BoolQ.zip", 404, True), ("/mnist/train-images-idx3-ubyte.gz", 404, True)]
+            ("/boolq/BoolQ.zip", 404, True), ("/mnist/train-images-idx3-ubyte.gz", 404, None)]  # its own: not found
     finally:
         svc.stop()
 
