@@ -103,3 +103,43 @@ def test_the_missing_dataset_path_stays_a_recorded_404_for_its_task(svc):
     assert [(e["asset"], e["path"]) for e in report["not_found"]] == [
         ("missing-dataset", "/ml-dev-bench/cdh-dataset-download/info/refs")]  # asked, and the validator sees it
     assert [e["asset"] for e in report["refused"]] == ["cifar-10"] and report["fetched"] == []
+
+
+PERFORMANCE = ["cifar_10_lt_performance", "improve_cifar10_baseline", "boolq_performance",
+               "full_train_workflow_performance_test", "improve_segmentation_baseline", "cifar100_performance"]
+EVAL_ARCHIVES = ["cifar-10", "cifar-100", "boolq", "imagenette2-160", "voc2012-seg"]  # hold the public test/val splits
+
+
+def test_full_profile_performance_trials_reach_no_evaluation_archive(svc, task_python, tmp_path):
+    """In full (stand-ins of the real archives, tests/standin_full.py), a performance task's prefix reaches its
+    models and never the archives its hidden split comes from, nor their torchvision routes."""
+    from pytest_mldevbench.assets import AssetService, manifest
+    from tests.standin_full import install
+    tasks = [load_task(next(REPO.glob(f"cases/*/{t}"))) for t in PERFORMANCE]
+    served = sorted({n for t in tasks for n in task_assets(t)} | set(EVAL_ARCHIVES))
+    smoke_root = svc.store.root.parent
+    svc.require(served)
+    for name in served:  # reuse the session's smoke bytes
+        key = svc.store.key(manifest.get(name))
+        (tmp_path / "smoke" / name).mkdir(parents=True)
+        (tmp_path / "smoke" / name / key).symlink_to(smoke_root / "smoke" / name / key)
+    install(tmp_path, served, task_python)
+    full = AssetService.start("full", tmp_path, assets=served)
+    try:
+        for task in tasks:
+            assert not set(task_assets(task)) & set(EVAL_ARCHIVES), task.id
+            full.admit(task.id, task_assets(task))
+            ph = full.placeholders(task.id)
+            urls = [ph[f"url:{n}"] for n in EVAL_ARCHIVES]
+            urls += [f"{ph['assets_url']}/torchvision/{f}" for n in EVAL_ARCHIVES for f in manifest.get(n).files
+                     if manifest.get(n).kind == "torchvision"]
+            assert [status(u) for u in urls] == [404] * len(urls), task.id
+            assert all(e.get("refused") for e in full.access_log(task.id)), task.id
+            for name in task_assets(task):
+                a = manifest.get(name)
+                if a.kind == "hf":
+                    assert status(f"{ph['hf_endpoint']}/{a.repo_id}/resolve/main/config.json") == 200, (task.id, name)
+                else:  # torchvision weights: in the trial's own TORCH_HOME
+                    assert (full.torch_home(task.id) / "hub" / "checkpoints" / a.files[0]).is_file(), (task.id, name)
+    finally:
+        full.stop()
