@@ -156,7 +156,8 @@ class AssetService:
     def torch_home(self, trial_id: str) -> Path:
         """The trial's read-only TORCH_HOME: the torch_weights assets it was admitted to, nothing else."""
         allowed = self.mirror.log.allowed(self.token(trial_id))
-        return self.store.torch_home([a for a in self.served_assets() if a.kind == "torch_weights" and a.name in allowed])
+        return self.store.torch_home([a for a in self.served_assets()
+                                      if a.kind == "torch_weights" and a.name in allowed])
 
     def base_url(self, trial_id: str) -> str:
         return f"{self.mirror.base_url}/t/{self.token(trial_id)}"
