@@ -1,17 +1,21 @@
 """A wheel-installed harness (not the editable checkout): the package's smoke generators, manifest seeds and
 derivers stay out of the sandbox, so no agent can regenerate a hidden split (issue 22).
 
-The wheel is built from a copy of the package, installed with pip into a fresh venv whose only extra path is the
+The wheel is built from a copy of the package (build_wheel: setuptools' metadata, the package's files), installed
+with pip into a fresh venv whose only extra path is the
 checkout venv's site-packages (dependencies; the editable install's finder is not run from a plain path entry),
 and a hello_world trial runs from a folder outside the repository with a probe agent that looks for them."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,6 +40,34 @@ def pytest_mldevbench_agents(config):
 '''
 
 
+def build_wheel(src: Path, dist: Path) -> Path:
+    """The project's wheel, offline: setuptools' own egg_info (version, entry points, top-level names) as the
+    dist-info, zipped with the package's files as a pure-Python wheel. The dev venv's setuptools needs the `wheel`
+    package for bdist_wheel, which it lacks, and tests stay off the network."""
+    meta = dist / "meta"
+    meta.mkdir(parents=True)
+    subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "egg_info", "--egg-base",
+                    str(meta)], cwd=src, capture_output=True, check=True, timeout=300)
+    egg = next(meta.glob("*.egg-info"))
+    version = next(line.split(": ", 1)[1] for line in (egg / "PKG-INFO").read_text().splitlines()
+                   if line.startswith("Version: "))
+    info = f"pytest_mldevbench-{version}.dist-info"
+    wheel, record = dist / f"pytest_mldevbench-{version}-py3-none-any.whl", []
+    files = [(p.read_bytes(), p.relative_to(src).as_posix())
+             for p in sorted((src / "pytest_mldevbench").rglob("*")) if p.is_file()]
+    files += [((egg / "PKG-INFO").read_bytes(), f"{info}/METADATA"),
+              ((egg / "entry_points.txt").read_bytes(), f"{info}/entry_points.txt"),
+              ((egg / "top_level.txt").read_bytes(), f"{info}/top_level.txt"),
+              (b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n", f"{info}/WHEEL")]
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        for data, arc in files:
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            zf.writestr(arc, data)
+            record.append(f"{arc},sha256={digest},{len(data)}")
+        zf.writestr(f"{info}/RECORD", "\n".join(record + [f"{info}/RECORD,,"]) + "\n")
+    return wheel
+
+
 def test_a_wheel_installed_harness_hides_its_generators_from_the_sandbox(tmp_path, task_python):
     src = tmp_path / "src"
     src.mkdir()
@@ -43,10 +75,8 @@ def test_a_wheel_installed_harness_hides_its_generators_from_the_sandbox(tmp_pat
         shutil.copy(REPO / name, src / name)
     shutil.copytree(REPO / "pytest_mldevbench", src / "pytest_mldevbench",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    wheel = build_wheel(src, tmp_path / "dist")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(tmp_path / "dist"),
-                    str(src)], check=True, capture_output=True, timeout=300)
-    wheel = next((tmp_path / "dist").glob("pytest_mldevbench-*.whl"))
     fresh = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True, timeout=120)
     py = fresh / "bin" / "python"
