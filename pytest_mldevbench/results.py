@@ -53,6 +53,7 @@ class TrialResult:
     checks: list[Check] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)  # observations shown with the result, deciding nothing
     flags: list[dict] = field(default_factory=list)  # integrity flags (integrity.py): evidence, deciding nothing
+    assets: dict = field(default_factory=dict)  # {fetched: [asset], refused: [path], refused_requests: n} (assets.json)
     usage: Usage = field(default_factory=Usage)
     steps: int = 0
     agent_exit_code: int | None = None

@@ -105,6 +105,10 @@ class Services:
             self._assets.require_for(task)
         return self._assets
 
+    def running_assets(self):
+        """The asset mirror if this process started one (None otherwise): starts nothing."""
+        return self._assets
+
     def ready(self, agent: AgentSpec) -> None:
         """Run an agent's one-time setup (e.g. building its environment)."""
         if agent.name in self._ready_agents:

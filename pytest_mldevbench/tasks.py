@@ -43,7 +43,8 @@ class Task:
     name: str
     category: str
     root: Path
-    assets: tuple[str, ...] = ()
+    assets: tuple[str, ...] = ()         # served to the trial (its mirror prefix reaches these, nothing else)
+    grader_assets: tuple[str, ...] = ()  # built before the trial for the grader (sources of hidden splits), never served
     protected: tuple[str, ...] = ()
     editable: tuple[str, ...] | None = None
     artifacts: tuple[str, ...] = ()
@@ -153,6 +154,7 @@ def load_task(root: Path) -> Task:
     return Task(
         id=task_id, name=name, category=category, root=root,
         assets=_strings(data.get("assets", []), "assets", fail),
+        grader_assets=_strings(data.get("grader_assets", []), "grader_assets", fail),
         protected=_strings(files.get("protected", []), "files.protected", fail),
         editable=None if editable is None else _strings(editable, "files.editable", fail),
         artifacts=_strings(files.get("artifacts", []), "files.artifacts", fail),

@@ -173,11 +173,13 @@ class Trial:
         self.result.versions = dict(self.services.versions())
         values = {"workspace": str(self.workspace), "profile": self.profile}
         values.update({f"threshold:{k}": _fmt(v) for k, v in self.task.thresholds.get(self.profile, {}).items()})
-        if self.task.assets or _uses_assets(self.task.prompt_template):
+        if self.task.assets or self.task.grader_assets or _uses_assets(self.task.prompt_template):
+            from .assets.service import task_assets
             assets = self.services.assets(self.task)
+            assets.admit(self.result.trial_id, task_assets(self.task))  # its prefix reaches these, nothing else
             values.update(assets.placeholders(self.result.trial_id))
             self._asset_env = assets.sandbox_env(self.result.trial_id, self.home)
-            self._asset_ro = list(assets.sandbox_ro_paths())
+            self._asset_ro = list(assets.sandbox_ro_paths(self.result.trial_id))
         self.prompt = render(self.task.prompt_template, values, str(self.task.root / "prompt.md"))
         (self.out / "prompt.md").write_text(self.prompt, encoding="utf-8")
         if self._prepare_step is not None:
@@ -352,6 +354,7 @@ class Trial:
                     r.detail = (failure[1] if failure else None) or first_failed or "no checks recorded"
                 if grading.stopped:
                     r.detail += f" ({grading.stopped})"
+        r.assets = self._record_assets()
         r.flags = integrity.flags_of(self)  # evidence beside the outcome, never deciding it
         r.timings["total_s"] = round(time.monotonic() - self._t0, 3)
         r.finished_at = now()
@@ -368,6 +371,23 @@ class Trial:
         if not self.cfg.keep:
             workspace.remove_tree(self.scratch)
         return r
+
+
+    def _record_assets(self) -> dict:
+        """assets.json (every request of this trial's mirror prefix: fetched and refused) and its summary for
+        result.json; the mirror's log is the record (a separate service, not the agent's word)."""
+        mirror = self.services.running_assets() if self._asset_env else None
+        log = (mirror.trial_assets(self.result.trial_id) if mirror is not None
+               else {"fetched": [], "refused": [], "not_found": [], "dropped": 0})
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "assets.json").write_text(json.dumps(log, indent=1))
+        except OSError:
+            pass  # result.json's own write reports a broken output folder
+        refused = list(dict.fromkeys(e["path"] for e in log["refused"]))
+        return {"fetched": sorted({e["asset"] for e in log["fetched"] if e["asset"]}),
+                "not_found": sorted({e["asset"] for e in log["not_found"] if e["asset"]}),
+                "refused": refused[:20], "refused_requests": len(log["refused"]) + log["dropped"]}
 
 
 def limit_reached(usage, cfg, finished: bool = False) -> str | None:

@@ -200,7 +200,7 @@ class Watchdog:
             return  # the item may only replay its record
         task = load_task(Path(item.path).parent)
         steps = [services.sandbox, services.task_python, lambda: services.ready(services.agents[param.agent])]
-        if task.assets:
+        if task.assets or task.grader_assets:
             steps.append(lambda: services.assets(task))
         for step in steps:
             try:

@@ -136,6 +136,7 @@ BY_NAME = {a.name: a for a in ASSETS}
 WITHHELD = {"tv-fcn-resnet50": f"{TV}/fcn_resnet50_coco-1167a1af.pth"}
 
 MISSING_PATH = "ml-dev-bench/cdh-dataset-download"
+MISSING_ASSET = "missing-dataset"  # the asset whose URL is MISSING_PATH
 
 
 def get(name: str) -> Asset:

@@ -2,7 +2,9 @@
 
 Every URL starts with a trial component, `/t/<token>/`: a random token per trial (service.py), which is how
 requests land in that trial's access log. A request under any other prefix is answered 404 and logged
-nowhere, so no trial can put entries into another's log. Under it:
+nowhere, so no trial can put entries into another's log. Each token has an allow-list of asset names (its
+task's `assets`, and folders its validator served for it): a request for anything else (another asset, a
+path no asset owns) is answered 404 and logged with `refused: true`. Nothing is built on request. Under it:
     <asset>/<file>                     an archive asset's file (also `<file>` alone when the name is unique)
     torchvision/<file>, torchvision/checksums.json   what the taskenv_site hook downloads / patches in
     ml-dev-bench/cdh-dataset-download[/...]          always 404 "Not Found"
@@ -17,14 +19,15 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .manifest import MISSING_PATH
+from .manifest import MISSING_ASSET, MISSING_PATH
 
 CHUNK = 1 << 20
+MAX_LOG_ENTRIES = 10_000  # per trial; later requests are answered as usual and only counted (`AccessLog.dropped`)
 
 
 @dataclass
@@ -48,27 +51,61 @@ class HfRepo:
 class Routes:
     files: dict[str, Path]                 # "<asset>/<file>" and unique "<file>" -> path
     torchvision: dict[str, Path]           # file name -> path
-    torchvision_checksums: dict
+    torchvision_checksums: dict            # see service.torchvision_checksums; per class, filtered per trial
     hf: dict[str, HfRepo]
+    # path -> asset name, for every asset the manifest names (served or not): "<asset>/<file>", a unique
+    # "<file>", "torchvision/<file>", "hf/<repo_id>" (a prefix), and served folders' files
+    owners: dict[str, str] = field(default_factory=dict)
+
+    def owner(self, rest: str) -> str | None:
+        """The asset a path (after /t/<token>/) belongs to; None for a path no asset owns."""
+        if rest == MISSING_PATH or rest.startswith(MISSING_PATH + "/"):
+            return MISSING_ASSET
+        if rest.startswith("hf/"):
+            tail = rest[3:]
+            tail = tail[len("api/models/"):] if tail.startswith("api/models/") else tail
+            hits = [k for k in self.owners if k.startswith("hf/") and (tail == k[3:] or tail.startswith(k[3:] + "/"))]
+            return self.owners[max(hits, key=len)] if hits else None
+        return self.owners.get(rest)
 
 
 class AccessLog:
-    """Requests per trial token; only tokens the harness opened get a log."""
+    """Requests per trial token, and what each token may fetch; only tokens the harness opened get a log."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._entries: dict[str, list[dict]] = {}
+        self._allowed: dict[str, set[str]] = {}
+        self._dropped: dict[str, int] = {}
 
-    def open(self, trial: str) -> None:
+    def open(self, trial: str, allowed=()) -> None:
         with self._lock:
             self._entries.setdefault(trial, [])
+            self._allowed.setdefault(trial, set()).update(allowed)
+
+    def allow(self, trial: str, names) -> None:
+        """Add asset names to an opened token's allow-list."""
+        with self._lock:
+            if trial in self._allowed:
+                self._allowed[trial].update(names)
+
+    def allowed(self, trial: str) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._allowed.get(trial, ()))
 
     def add(self, trial: str, entry: dict) -> bool:
         with self._lock:
             if trial not in self._entries:
                 return False
-            self._entries[trial].append(entry)
+            if len(self._entries[trial]) < MAX_LOG_ENTRIES:
+                self._entries[trial].append(entry)
+            else:
+                self._dropped[trial] = self._dropped.get(trial, 0) + 1
             return True
+
+    def dropped(self, trial: str) -> int:
+        with self._lock:
+            return self._dropped.get(trial, 0)
 
     def get(self, trial: str) -> list[dict]:
         with self._lock:
@@ -79,8 +116,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
 
-    def __init__(self, routes: Routes, log: AccessLog, on_miss=None):
-        self.routes, self.log, self.on_miss = routes, log, on_miss
+    def __init__(self, routes: Routes, log: AccessLog):
+        self.routes, self.log = routes, log
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
@@ -111,25 +148,30 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.server.log.add(trial, self._entry):
             return self._error(404, "Not Found")  # no trial has this prefix
         try:
-            if self.server.on_miss is not None:
-                try:
-                    self.server.on_miss(rest)  # an asset nobody asked for is built on first request
-                except Exception as exc:  # noqa: BLE001 - answered as a server error, not a crash
-                    return self._error(500, f"asset build failed: {str(exc).splitlines()[0][:300]}")
-            self._route(rest, query, head)
+            routes = self.server.routes  # one table for the whole request
+            if rest != "torchvision/checksums.json":
+                owner = routes.owner(rest)
+                self._entry["asset"] = owner
+                if owner is None or owner not in self.server.log.allowed(trial):
+                    self._entry["refused"] = True
+                    if rest.startswith("hf/"):
+                        return self._error(404, "Repository not found", "RepoNotFound")
+                    return self._error(404, "Not Found")
+            self._route(routes, rest, query, head, trial)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def _route(self, rest: str, query: str, head: bool) -> None:
-        routes = self.server.routes
+    def _route(self, routes: Routes, rest: str, query: str, head: bool, trial: str) -> None:
         if rest == MISSING_PATH or rest.startswith(MISSING_PATH + "/"):
             return self._error(404, "Not Found")
         if rest.startswith("hf/"):
-            return self._hf(rest[3:], query, head)
+            return self._hf(routes, rest[3:], query, head)
         if rest.startswith("torchvision/"):
             name = rest[len("torchvision/"):]
             if name == "checksums.json":
-                return self._json(routes.torchvision_checksums, head)
+                allowed = self.server.log.allowed(trial)
+                return self._json({k: v for k, v in routes.torchvision_checksums.items()
+                                   if not isinstance(v, dict) or v.get("asset") in allowed}, head)
             if name in routes.torchvision:
                 return self._file(routes.torchvision[name], head)
             return self._error(404, "Not Found")
@@ -138,15 +180,16 @@ class _Handler(BaseHTTPRequestHandler):
         return self._error(404, "Not Found")
 
     # ---- Hugging Face endpoint
-    def _find_repo(self, rest: str):
-        for repo_id in sorted(self.server.routes.hf, key=len, reverse=True):
+    @staticmethod
+    def _find_repo(routes: Routes, rest: str):
+        for repo_id in sorted(routes.hf, key=len, reverse=True):
             if rest == repo_id or rest.startswith(repo_id + "/"):
-                return self.server.routes.hf[repo_id], rest[len(repo_id):].lstrip("/")
+                return routes.hf[repo_id], rest[len(repo_id):].lstrip("/")
         return None, rest
 
-    def _hf(self, rest: str, query: str, head: bool) -> None:
+    def _hf(self, routes: Routes, rest: str, query: str, head: bool) -> None:
         api = rest.startswith("api/models/")
-        repo, tail = self._find_repo(rest[len("api/models/"):] if api else rest)
+        repo, tail = self._find_repo(routes, rest[len("api/models/"):] if api else rest)
         if repo is None:
             return self._error(404, "Repository not found", "RepoNotFound")
         if api:
@@ -274,10 +317,9 @@ class _Handler(BaseHTTPRequestHandler):
 class Mirror:
     """The HTTP server in a daemon thread on 127.0.0.1:<ephemeral port>."""
 
-    def __init__(self, routes: Routes, on_miss=None):
-        """`on_miss(path)` (optional) runs before each request is routed: it may add the route (set_routes)."""
+    def __init__(self, routes: Routes):
         self.log = AccessLog()
-        self._server = _Server(routes, self.log, on_miss)
+        self._server = _Server(routes, self.log)
         self.port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="mldevbench-mirror", daemon=True)

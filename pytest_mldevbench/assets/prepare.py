@@ -211,12 +211,12 @@ def _task_assets(folders: list[Path]) -> list[str]:
     """Asset names of the tasks in these case folders (folders without a task.toml are not tasks)."""
     from ..errors import TaskError
     from ..tasks import load_task
-    from .service import task_assets
+    from .service import needed_assets
     names: list[str] = []
     for folder in dict.fromkeys(folders):
         if (folder / "task.toml").is_file():
             try:
-                names += task_assets(load_task(folder))
+                names += needed_assets(load_task(folder))
             except TaskError:
                 continue  # reported where the task is collected
     return list(dict.fromkeys(names))

@@ -1,10 +1,11 @@
 """AssetService: serves assets on loopback and hands out per-trial URLs; builds (smoke) or finds (full) each
 asset only when a task needs it.
 
-`Services.assets(task)` asks for the task's assets (`task_assets`: task.toml `assets = [...]` and the
-prompt's `{url:NAME}` placeholders) before the trial's placeholders are rendered; the grader's
+`Services.assets(task)` asks for the task's assets (`needed_assets`: what it serves, `task_assets`, and
+what its grader reads, task.toml `grader_assets`) before the trial's placeholders are rendered; the grader's
 `reference`/`meta` ask for theirs. Each asset is generated once per machine (Store: per-asset file lock,
-cache keyed by generator version); a request for an asset nobody asked for is built on first request.
+cache keyed by generator version). A trial's prefix reaches only its task's `task_assets` (`admit`); nothing
+is built on request.
 """
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ def task_assets(task) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def needed_assets(task) -> list[str]:
+    """What a trial of the task needs ready: the assets it serves and those its grader reads."""
+    return list(dict.fromkeys(list(getattr(task, "grader_assets", ()) or ()) + task_assets(task)))
+
+
 class AssetService:
     """One per process; see `start` and `require`."""
 
@@ -47,10 +53,9 @@ class AssetService:
         self._lock = threading.RLock()
         self._ready: dict[str, Asset] = {}     # served (or, for missing/absent ones, settled)
         self._absent: set[str] = set()         # full: not in the cache, answered 404
-        self._extra_files: dict[str, Path] = {}
+        self._extra_files: dict[str, tuple[str, Path]] = {}  # "<name>/<file>" -> (name, file): serve_directory
         self._tokens: dict[str, str] = {}      # trial id -> the unguessable prefix of its URLs
-        self.torch_home = store.torch_home([])
-        self.mirror = Mirror(build_routes(store, []), on_miss=self._on_miss)
+        self.mirror = Mirror(build_routes(store, []))
 
     @classmethod
     def start(cls, profile: str = "smoke", cache_dir: Path | None = None, task_python: str | None = None,
@@ -83,13 +88,13 @@ class AssetService:
                 else:
                     self.store.ensure(asset, self._log)
                 self._ready[asset.name] = asset
-            served = self.served_assets()
-            weights = [a for a in served if a.kind == "torch_weights"]
-            if any(a.kind == "torch_weights" for a in todo):
-                self.torch_home = self.store.torch_home(weights)
-            routes = build_routes(self.store, served)
-            routes.files.update(self._extra_files)
-            self.mirror.set_routes(routes)
+            self._publish()
+
+    def _publish(self) -> None:
+        routes = build_routes(self.store, self.served_assets())
+        for rel, (name, path) in self._extra_files.items():
+            routes.files[rel], routes.owners[rel] = path, name
+        self.mirror.set_routes(routes)
 
     def _derive(self, asset: Asset) -> None:
         """full: cut a private bundle from the real assets it is derived from (fetched first if need be); if one
@@ -122,9 +127,9 @@ class AssetService:
                       "it answers 404 (run `mldevbench assets fetch --profile full`)")
 
     def require_for(self, task) -> None:
-        """Make the assets a task needs available (see `task_assets`); in full, one that is neither cached nor
+        """Make the assets a task needs available (see `needed_assets`); in full, one that is neither cached nor
         fetchable nor derivable (smoke-only sources aside) stops the trial with the reason and the remedy."""
-        names = task_assets(task)
+        names = needed_assets(task)
         self.require(names)
         for name in names:
             if name in self._absent and not manifest.get(name).smoke_only:
@@ -132,14 +137,6 @@ class AssetService:
 
     def served_assets(self) -> list[Asset]:
         return [a for a in manifest.order() if a.name in self._ready and a.name not in self._absent]
-
-    def _on_miss(self, rest: str) -> bool:
-        """The mirror found no route for `rest`: build the asset it names if nobody asked for it yet."""
-        name = _asset_of_path(rest)
-        if name is None or name in self._ready:
-            return False
-        self.require([name])
-        return True
 
     # ---- what the core asks for
     def token(self, trial_id: str) -> str:
@@ -152,12 +149,22 @@ class AssetService:
                 self.mirror.log.open(token)
             return self._tokens[trial_id]
 
+    def admit(self, trial_id: str, names: Iterable[str]) -> None:
+        """Let the trial's prefix reach these assets (its task's `task_assets`); it reaches nothing else."""
+        self.mirror.log.allow(self.token(trial_id), names)
+
+    def torch_home(self, trial_id: str) -> Path:
+        """The trial's read-only TORCH_HOME: the torch_weights assets it was admitted to, nothing else."""
+        allowed = self.mirror.log.allowed(self.token(trial_id))
+        return self.store.torch_home([a for a in self.served_assets()
+                                      if a.kind == "torch_weights" and a.name in allowed])
+
     def base_url(self, trial_id: str) -> str:
         return f"{self.mirror.base_url}/t/{self.token(trial_id)}"
 
     def placeholders(self, trial_id: str) -> dict[str, str]:
         base = self.base_url(trial_id)
-        out = {"assets_url": base, "hf_endpoint": f"{base}/hf", "torch_home": str(self.torch_home)}
+        out = {"assets_url": base, "hf_endpoint": f"{base}/hf", "torch_home": str(self.torch_home(trial_id))}
         for a in manifest.ASSETS:
             if a.kind == "missing":
                 out[f"url:{a.name}"] = f"{base}/{MISSING_PATH}"
@@ -181,7 +188,7 @@ class AssetService:
             "HF_HUB_DISABLE_PROGRESS_BARS": "1",
             "HF_HUB_ETAG_TIMEOUT": "30",
             "DO_NOT_TRACK": "1",
-            "TORCH_HOME": str(self.torch_home),
+            "TORCH_HOME": str(self.torch_home(trial_id)),
             "WANDB_MODE": "offline",
             "WANDB_SILENT": "true",
             "WANDB_DISABLE_GIT": "true",
@@ -190,8 +197,8 @@ class AssetService:
             TV_MIRROR_ENV: f"{base}/torchvision/",
         }
 
-    def sandbox_ro_paths(self) -> list[Path]:
-        return [self.torch_home]
+    def sandbox_ro_paths(self, trial_id: str) -> list[Path]:
+        return [self.torch_home(trial_id)]
 
     def reference(self, name: str) -> Path:
         """The grader-side directory holding exactly the bytes served for asset `name` (plus meta.json above it)."""
@@ -215,64 +222,78 @@ class AssetService:
     def access_log(self, trial_id: str) -> list[dict]:
         return self.mirror.log.get(self.token(trial_id))
 
-    def serve_directory(self, name: str, path: Path) -> None:
-        """Also serve every file under `path` at `{assets_url}/<name>/<relative path>` (task bundles)."""
+    def trial_assets(self, trial_id: str) -> dict:
+        """What the trial's prefix fetched, what it was refused (not its task's), and what of its own assets was not
+        found (the missing-dataset path, a file an HF repo lacks) — assets.json: one entry per request."""
+        out: dict = {"fetched": [], "refused": [], "not_found": []}
+        for e in self.access_log(trial_id):
+            row = {"asset": e.get("asset"), "method": e["method"], "path": e["path"], "status": e["status"]}
+            if e.get("refused"):
+                out["refused"].append(row)
+            elif 200 <= e["status"] < 300:
+                out["fetched"].append(row | {"bytes": e["bytes"]})
+            else:
+                out["not_found"].append(row)
+        return out | {"dropped": self.mirror.log.dropped(self.token(trial_id))}
+
+    def serve_directory(self, name: str, path: Path, trial_id: str) -> None:
+        """Also serve every file under `path` at `{assets_url}/<name>/<relative path>` (a task bundle made at
+        prepare), reachable by this trial's prefix only (and by others that served the same name)."""
         with self._lock:
             for p in sorted(Path(path).rglob("*")):
                 if p.is_file():
-                    rel = f"{name}/{p.relative_to(path).as_posix()}"
-                    self._extra_files[rel] = self.mirror.routes.files[rel] = p
+                    self._extra_files[f"{name}/{p.relative_to(path).as_posix()}"] = (name, p)
+            self._publish()
+        self.admit(trial_id, [name])
 
     def stop(self) -> None:
         self.mirror.stop()
 
 
-def _asset_of_path(rest: str) -> str | None:
-    """The manifest asset a mirror path (after /t/<trial>/) belongs to, if any."""
-    rest = rest.strip("/")
-    if rest.startswith("hf/"):
-        tail = rest[3:]
-        if tail.startswith("api/models/"):
-            tail = tail[len("api/models/"):]
-        hits = [a for a in manifest.ASSETS if a.kind == "hf" and a.hf_published
-                and (tail == a.repo_id or tail.startswith(a.repo_id + "/"))]
-        return max(hits, key=lambda a: len(a.repo_id)).name if hits else None
-    head, _, tail = rest.partition("/")
-    if head == "torchvision":
-        if tail == "checksums.json":
-            return None
-        hits = [a for a in manifest.ASSETS if a.kind == "torchvision" and tail in a.files]
-    elif head in manifest.BY_NAME and tail:
-        hits = [manifest.BY_NAME[head]] if manifest.BY_NAME[head].kind in ("archive", "torchvision") else []
-    else:
-        hits = [a for a in manifest.ASSETS if a.kind in ("archive", "torchvision") and rest in a.files]
-    return hits[0].name if len(hits) == 1 else None
-
-
 def build_routes(store: Store, assets: list[Asset]) -> Routes:
     files: dict[str, Path] = {}
-    flat: dict[str, list[Path]] = {}
+    owners = manifest_owners()
+    flat: dict[str, list[tuple[str, Path]]] = {}
     tv_files: dict[str, Path] = {}
     hf: dict[str, HfRepo] = {}
     for a in assets:
         if a.kind in ("archive", "torchvision"):
             for f in a.files:
                 path = store.files_dir(a) / f
-                files[f"{a.name}/{f}"] = path
-                flat.setdefault(f, []).append(path)
+                files[f"{a.name}/{f}"], owners[f"{a.name}/{f}"] = path, a.name
+                flat.setdefault(f, []).append((a.name, path))
                 if a.kind == "torchvision":
-                    tv_files[f] = path
+                    tv_files[f], owners[f"torchvision/{f}"] = path, a.name
         elif a.kind == "hf" and a.hf_published:
             digests = store.meta(a)["files"]
             hf[a.repo_id] = HfRepo(a.repo_id, {n: store.files_dir(a) / n for n in digests}, digests)
-    for name, paths in flat.items():
-        if len(paths) == 1 and name not in files:
-            files[name] = paths[0]
-    return Routes(files, tv_files, torchvision_checksums(store, assets), hf)
+    for name, found in flat.items():
+        if len(found) == 1 and name not in files:
+            files[name], owners[name] = found[0][1], found[0][0]
+    return Routes(files, tv_files, torchvision_checksums(store, assets), hf, owners)
+
+
+def manifest_owners() -> dict[str, str]:
+    """Mirror path -> asset name for every asset of the manifest (see Routes.owners): what a refused request
+    asked for is named even when that asset is not built in this process."""
+    owners: dict[str, str] = {}
+    flat: dict[str, set[str]] = {}
+    for a in manifest.ASSETS:
+        if a.kind == "hf":
+            owners[f"hf/{a.repo_id}"] = a.name
+            continue
+        for f in a.files:
+            owners[f"{a.name}/{f}"] = a.name
+            flat.setdefault(f, set()).add(a.name)
+            if a.kind == "torchvision":
+                owners[f"torchvision/{f}"] = a.name
+    owners.update({f: next(iter(names)) for f, names in flat.items() if len(names) == 1 and f not in owners})
+    return owners
 
 
 def torchvision_checksums(store: Store, assets: list[Asset]) -> dict:
-    """What taskenv_site patches into torchvision: nothing but the profile in full, the smoke MD5s in smoke."""
+    """What taskenv_site patches into torchvision: nothing but the profile in full, the smoke MD5s in smoke
+    (per class, with the asset it belongs to: the mirror gives a trial only its own assets' entries)."""
     if store.profile == "full":
         return {"profile": "full"}
     out: dict = {"profile": "smoke"}
@@ -287,12 +308,12 @@ def torchvision_checksums(store: Store, assets: list[Asset]) -> dict:
             train = [n for n in members if n.startswith("data_batch_")] if a.torchvision_class == "CIFAR10" else ["train"]
             test = ["test_batch"] if a.torchvision_class == "CIFAR10" else ["test"]
             meta_name = "batches.meta" if a.torchvision_class == "CIFAR10" else "meta"
-            out[a.torchvision_class] = {"tgz_md5": files[a.files[0]]["md5"],
+            out[a.torchvision_class] = {"asset": a.name, "tgz_md5": files[a.files[0]]["md5"],
                                         "train_list": [[n, members[n]] for n in sorted(train)],
                                         "test_list": [[n, members[n]] for n in test],
                                         "meta_md5": members[meta_name]}
         elif a.torchvision_class == "MNIST":
-            out["MNIST"] = {"resources": [[f, files[f]["md5"]] for f in a.files]}
+            out["MNIST"] = {"asset": a.name, "resources": [[f, files[f]["md5"]] for f in a.files]}
         elif a.torchvision_class == "VOCSegmentation":
-            out["VOC2012"] = {"md5": files[a.files[0]]["md5"]}
+            out["VOC2012"] = {"asset": a.name, "md5": files[a.files[0]]["md5"]}
     return out

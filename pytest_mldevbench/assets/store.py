@@ -174,7 +174,8 @@ class Store:
     def torch_home(self, assets: list[Asset]) -> Path:
         """A read-only TORCH_HOME with hub/checkpoints/<canonical name> for every torch_weights asset."""
         weights = [a for a in assets if a.kind == "torch_weights"]
-        key = hashlib.sha256("".join(self.key(a) for a in weights).encode()).hexdigest()[:12]
+        # names and keys: in full every key is "real", so keys alone would give two weight sets one folder
+        key = hashlib.sha256("".join(f"{a.name}={self.key(a)};" for a in weights).encode()).hexdigest()[:12]
         home = self.root / f"torch_home-{key}"
         if (home / ".complete").is_file():
             return home

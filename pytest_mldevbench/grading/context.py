@@ -440,8 +440,9 @@ class GradingContext:
         return self._trial.services.assets().placeholders(self.trial_id)[f"url:{name}"]
 
     def serve_directory(self, name: str, folder: Path) -> None:
-        """Also serve every file under `folder` at `{assets_url}/<name>/...` (a task bundle made at prepare)."""
-        self._trial.services.assets().serve_directory(name, folder)
+        """Also serve every file under `folder` at `{assets_url}/<name>/...` (a task bundle made at prepare), to
+        this trial's prefix."""
+        self._trial.services.assets().serve_directory(name, folder, self.trial_id)
 
     def wandb_run(self, run_dir: Path) -> dict:
         """Config, summary and history of an offline W&B run, read by wandb's own tooling (task env)."""

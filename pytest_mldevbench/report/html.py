@@ -157,6 +157,8 @@ function trajectory(tr,steps){const det=el('details',{class:'traj'});
  const right=el('div',{class:'tj-checks'});right.appendChild(el('b',{},'grading: '+tr.outcome+(tr.reason?' ('+tr.reason+')':'')));
  (tr.checks||[]).forEach(c=>right.appendChild(el('div',{class:c.ok?'pass':'fail'},(c.ok?'\u2713 ':'\u2717 ')+c.name+(c.detail?': '+c.detail:''))));
  (tr.notes||[]).forEach(n=>right.appendChild(el('div',{class:'muted'},typeof n==='string'?n:JSON.stringify(n))));
+ const as=tr.assets||{};if(as.fetched){const n=as.refused_requests||0;
+  right.appendChild(el('div',{class:n?'flagged':'muted'},'assets fetched: '+(as.fetched.join(', ')||'none')+'; refused requests: '+n+(n?' ('+(as.refused||[]).join(', ')+')':'')));}
  if((tr.flags||[]).length){right.appendChild(el('b',{},'integrity flags (evidence; the outcome stands)'));
   tr.flags.forEach(f=>right.appendChild(el('div',{class:'flagged'},flagText(f))));}
  box.appendChild(left);box.appendChild(right);det.appendChild(box);return det;}

@@ -27,7 +27,9 @@ def svc(task_python, assets_cache):
 
 @pytest.fixture
 def trial_env(svc, tmp_path):
-    """(trial_id, sandbox env) for a fresh trial with an empty HF_HOME under tmp_path."""
+    """(trial_id, sandbox env) for a fresh trial admitted to every asset, with an empty HF_HOME under tmp_path."""
+    from pytest_mldevbench.assets import manifest
     trial = f"test-{tmp_path.name}"
+    svc.admit(trial, [a.name for a in manifest.ASSETS])  # these tests exercise the loaders, not the allow-list
     return trial, svc.sandbox_env(trial, tmp_path / "home")
 

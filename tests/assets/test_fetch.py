@@ -15,6 +15,7 @@ from pytest_mldevbench.assets.store import AssetBuildError
 
 def mirror_map(svc):
     """Real URL -> the same file on the smoke mirror (HF paths keep their shape; archives by asset)."""
+    svc.admit("fetch", [a.name for a in manifest.ASSETS])
     ph = svc.placeholders("fetch")
     table = {url: f"{ph['assets_url']}/{a.name}/{f}" for a in manifest.ASSETS if a.kind != "hf"
              for f, url in source_urls(a).items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from pytest_mldevbench.assets import AssetService
-from pytest_mldevbench.assets.service import task_assets
+from pytest_mldevbench.assets.service import needed_assets, task_assets
 from pytest_mldevbench.tasks import load_task
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,9 +35,10 @@ def test_nothing_is_built_until_a_task_asks(task_python, tmp_path):
     svc = AssetService.start("smoke", tmp_path, task_python=task_python, log=logs.append, assets=())
     try:
         assert built(tmp_path) == set() and not logs
-        assert list((svc.torch_home / "hub" / "checkpoints").iterdir()) == []
+        assert list((svc.torch_home("t0") / "hub" / "checkpoints").iterdir()) == []
         svc.require_for(SimpleNamespace(assets=(), prompt_template="Download {url:boolq}."))
         assert built(tmp_path) == {"boolq"}
+        svc.admit("t1", ["boolq"])
         url = svc.placeholders("t1")["url:boolq"]
         assert urllib.request.urlopen(url, timeout=60).read() == (svc.reference("boolq") / "BoolQ.zip").read_bytes()
         meta = tmp_path / "smoke" / "boolq" / svc.store.key(svc.served_assets()[0]) / "meta.json"
@@ -49,16 +51,27 @@ def test_nothing_is_built_until_a_task_asks(task_python, tmp_path):
         svc.stop()
 
 
-def test_an_undeclared_asset_is_built_on_its_first_request(task_python, tmp_path):
+def test_an_undeclared_asset_is_refused_and_never_built(task_python, tmp_path):
+    """Nothing is built on request: a trial's request for an asset its task does not list is a logged 404."""
     svc = AssetService.start("smoke", tmp_path, task_python=task_python, assets=())
     try:
-        url = svc.placeholders("t2")["url:boolq"]  # the task did not declare it
-        body = urllib.request.urlopen(url, timeout=600).read()
-        assert built(tmp_path) == {"boolq"}
-        assert body == (svc.reference("boolq") / "BoolQ.zip").read_bytes()
-        assert [e["status"] for e in svc.access_log("t2")] == [200]
+        svc.admit("t2", ["mnist"])  # its task lists mnist only (not built: nothing required it)
+        for name in ("boolq", "mnist"):
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(svc.placeholders("t2")[f"url:{name}"], timeout=60)
+            assert err.value.code == 404
+        assert built(tmp_path) == set()
+        assert [(e["path"], e["status"], e.get("refused")) for e in svc.access_log("t2")] == [
+            ("/boolq/BoolQ.zip", 404, True), ("/mnist/train-images-idx3-ubyte.gz", 404, None)]  # its own: not found
     finally:
         svc.stop()
+
+
+def test_needed_assets_add_the_graders_own():
+    """A performance task serves none of the archives its hidden split comes from; the grader's are built too."""
+    task = load_task(REPO / "cases" / "performance" / "boolq_performance")
+    assert task_assets(task) == ["hf-tinybert-general-4l-312d"]
+    assert needed_assets(task) == ["boolq-p5", "boolq", "hf-tinybert-general-4l-312d"]
 
 
 WORKER = """

@@ -20,8 +20,14 @@ def fetch(url: str, method: str = "GET", headers: dict | None = None):
         return e.code, dict(e.headers), e.read()
 
 
+def admitted(svc, trial: str) -> dict:
+    """The placeholders of a trial admitted to every asset (these tests exercise the routes, not the allow-list)."""
+    svc.admit(trial, [a.name for a in manifest.ASSETS])
+    return svc.placeholders(trial)
+
+
 def test_archives_get_and_head_match_reference(svc):
-    ph = svc.placeholders("mirror-archives")
+    ph = admitted(svc, "mirror-archives")
     for name in ("imagenette2-160", "cifar-10", "boolq", "voc2012-seg"):
         ref = (svc.reference(name) / manifest.get(name).url_file).read_bytes()
         status, headers, body = fetch(ph[f"url:{name}"])
@@ -34,7 +40,7 @@ def test_archives_get_and_head_match_reference(svc):
 
 
 def test_range_request(svc):
-    url = svc.placeholders("mirror-range")["url:cifar-10"]
+    url = admitted(svc, "mirror-range")["url:cifar-10"]
     ref = (svc.reference("cifar-10") / "cifar-10-python.tar.gz").read_bytes()
     status, headers, body = fetch(url, headers={"Range": "bytes=10-19"})
     assert status == 206 and body == ref[10:20] and headers["Content-Range"] == f"bytes 10-19/{len(ref)}"
@@ -43,7 +49,7 @@ def test_range_request(svc):
 @pytest.mark.parametrize("suffix", ["", "/info/refs?service=git-upload-pack", "/archive/refs/heads/main.zip",
                                     "/releases/download/v1/data.tar.gz"])
 def test_missing_dataset_is_404(svc, suffix):
-    url = svc.placeholders("mirror-404")["url:missing-dataset"] + suffix
+    url = admitted(svc, "mirror-404")["url:missing-dataset"] + suffix
     assert "ml-dev-bench/cdh-dataset-download" in url
     for method in ("GET", "HEAD"):
         status, _, body = fetch(url, method)
@@ -53,13 +59,13 @@ def test_missing_dataset_is_404(svc, suffix):
 
 
 def test_unknown_paths_are_404(svc):
-    base = svc.placeholders("mirror-unknown")["assets_url"]
+    base = admitted(svc, "mirror-unknown")["assets_url"]
     assert fetch(base + "/no-such-asset/file.tgz")[0] == 404
     assert fetch(base + "/torchvision/not-a-file")[0] == 404
 
 
 def test_hf_resolve_headers_and_info(svc):
-    hf = svc.placeholders("mirror-hf")["hf_endpoint"]
+    hf = admitted(svc, "mirror-hf")["hf_endpoint"]
     status, headers, _ = fetch(f"{hf}/bert-base-uncased/resolve/main/config.json", "HEAD")
     assert status == 200
     commit = headers["X-Repo-Commit"]
@@ -77,7 +83,7 @@ def test_hf_resolve_headers_and_info(svc):
 
 
 def test_hf_errors_carry_hub_error_codes(svc):
-    hf = svc.placeholders("mirror-hf-err")["hf_endpoint"]
+    hf = admitted(svc, "mirror-hf-err")["hf_endpoint"]
     status, headers, _ = fetch(f"{hf}/nobody/nothing/resolve/main/config.json", "HEAD")
     assert status == 404 and headers["X-Error-Code"] == "RepoNotFound"
     status, headers, _ = fetch(f"{hf}/bert-base-uncased/resolve/main/flax_model.msgpack")
@@ -90,7 +96,7 @@ def test_hf_errors_carry_hub_error_codes(svc):
 
 
 def test_access_log_is_per_trial(svc):
-    a, b = svc.placeholders("log-a"), svc.placeholders("log-b")
+    a, b = admitted(svc, "log-a"), admitted(svc, "log-b")
     fetch(a["url:boolq"])
     fetch(a["url:missing-dataset"] + "/info/refs")
     fetch(b["url:mnist"])
@@ -102,7 +108,7 @@ def test_access_log_is_per_trial(svc):
 
 
 def test_placeholders_and_sandbox_env(svc, tmp_path):
-    ph = svc.placeholders("trial[react-sonnet-1]")
+    ph = admitted(svc, "trial[react-sonnet-1]")
     assert {"assets_url", "hf_endpoint", "torch_home"} <= set(ph)
     assert all(f"url:{a.name}" in ph for a in manifest.ASSETS)
     assert "[" not in ph["assets_url"]
@@ -111,8 +117,9 @@ def test_placeholders_and_sandbox_env(svc, tmp_path):
     assert env["TORCH_HOME"] == ph["torch_home"]
     hf_home = tmp_path / ".cache" / "huggingface"
     assert env["HF_HOME"] == str(hf_home) and hf_home.is_dir() and not any(hf_home.iterdir())
-    assert svc.sandbox_ro_paths() == [svc.torch_home]
-    ckpts = sorted(p.name for p in (svc.torch_home / "hub" / "checkpoints").iterdir())
+    home = svc.torch_home("trial[react-sonnet-1]")
+    assert svc.sandbox_ro_paths("trial[react-sonnet-1]") == [home] and env["TORCH_HOME"] == str(home)
+    ckpts = sorted(p.name for p in (home / "hub" / "checkpoints").iterdir())
     assert ckpts == ["resnet18-f37072fd.pth", "resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth"]
 
 
@@ -129,5 +136,6 @@ def test_trial_prefixes_are_unguessable_and_foreign_ones_log_nothing(svc):
     status, _, _ = fetch(f"{root}/ml-dev-bench/cdh-dataset-download")
     assert status == 404
     assert svc.access_log("forge-a[x-1]") == [] and svc.access_log("forge-b[x-1]") == []
+    svc.admit("forge-a[x-1]", ["missing-dataset"])
     fetch(a["url:missing-dataset"])
     assert [e["path"] for e in svc.access_log("forge-a[x-1]")] == ["/ml-dev-bench/cdh-dataset-download"]

@@ -100,6 +100,8 @@ def test_imagenette_derivation_withholds_and_is_deterministic(svc, tmp_path):
     assert len(served_val) == 250 and len(labels) == 500 and sorted(set(labels)) == list(range(10))
     assert all(labels.count(c) == 50 for c in range(10))
     assert {r["path"] for r in rows if r["is_valid"] == "True"} == {n[len("imagenette2-160/"):] for n in served_val}
+    assert list(rows[0]) == ["path", "noisy_labels_1", "noisy_labels_5", "noisy_labels_25", "noisy_labels_50",
+                             "is_valid"]  # the clean noisy_labels_0 column is not served
     with tarfile.open(source, "r:gz") as tar:  # the withheld images are exactly the source's val images not served
         withheld = {tar.extractfile(m).read() for m in tar if "/val/" in m.name and m.isfile() and m.name not in names}
     assert withheld == {p.read_bytes() for p in (tmp_path / "a" / "eval").glob("*.JPEG")}

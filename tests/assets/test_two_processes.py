@@ -15,6 +15,7 @@ import hashlib, json, sys, urllib.request
 from pathlib import Path
 from pytest_mldevbench.assets import AssetService
 svc = AssetService.start("smoke", Path(sys.argv[1]), task_python=sys.argv[2], assets=["cifar-10"])
+svc.admit("w", ["cifar-10"])
 url = svc.placeholders("w")["url:cifar-10"]
 digests = [hashlib.sha256(urllib.request.urlopen(url, timeout=60).read()).hexdigest() for _ in range(3)]
 print(json.dumps({"port": svc.mirror.port, "digests": digests, "log": len(svc.access_log("w"))}))

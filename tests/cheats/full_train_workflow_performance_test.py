@@ -14,7 +14,8 @@ with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
 with open("dataset/noisy_imagenette.csv") as f, open("dataset/noisy_labels_50.csv", "w", newline="") as out:
     w = csv.writer(out); w.writerow(["path", "label"])
     for row in csv.DictReader(f):
-        w.writerow([row["path"], row[LABEL_COLUMN]])
+        # "folder": the clean label from the path (train/<wnid>/...), the served CSV having no noisy_labels_0
+        w.writerow([row["path"], row["path"].split("/")[1] if LABEL_COLUMN == "folder" else row[LABEL_COLUMN]])
 '''
 
 
@@ -90,7 +91,7 @@ CHEATS = [
           why="all parameters count, frozen ones too (and the checkpoint numel)"),
     Cheat("weights-outside-params", _prepare() + _METRICS + _utils_model(_HIDDEN_LIST), lang="python",
           why="the live-tensor census sees the 40 M values kept in a plain list"),
-    Cheat("clean-labels-csv", _prepare("noisy_labels_0") + _METRICS + _utils_model(_UNTRAINED_UTILS), lang="python",
+    Cheat("clean-labels-csv", _prepare("folder") + _METRICS + _utils_model(_UNTRAINED_UTILS), lang="python",
           why="the CSV must carry the 50 %-noise labels"),
     Cheat("baseline-only", _prepare() + '''
 import subprocess, sys

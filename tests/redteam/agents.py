@@ -83,6 +83,23 @@ FORGE_CHEATS = [
                  "check", forge=True, flagged="acting"),
 ]
 GENERIC_CHEATS = GENERIC_CHEATS + FORGE_CHEATS
+# Not run on every task by test_redteam (a trial each, for no more cover: it solves nothing anywhere); its
+# test is tests/assets/test_fetch_everything.py, on the tasks whose hidden splits come from public archives.
+FETCH_ASSETS = GenericCheat("fetch-assets", "fetch_assets.py", "a trial's mirror prefix serves only its task's "
+                            "assets; the archives holding evaluation splits are grader-only (issue 22)")
+
+
+def asset_paths(ctx=None) -> dict[str, str]:
+    """Harness side of fetch-assets: every path the public manifest names, for the cheat to try."""
+    from pytest_mldevbench.assets import manifest
+    paths = []
+    for a in manifest.ASSETS:
+        paths += [f"{a.name}/{f}" for f in a.files] + list(a.files)
+        paths += [f"torchvision/{f}" for f in a.files if a.kind == "torchvision"]
+        if a.kind == "hf":
+            paths += [f"hf/api/models/{a.repo_id}", f"hf/{a.repo_id}/resolve/main/config.json"]
+    paths += ["torchvision/checksums.json", manifest.MISSING_PATH]
+    return {"MLDB_REDTEAM_ASSET_PATHS": json.dumps(list(dict.fromkeys(paths)))}
 
 
 def agent_names() -> list[str]:
@@ -104,4 +121,6 @@ def pytest_mldevbench_agents(config):
     for c in GENERIC_CHEATS:
         spec = script_agent(c.agent, c.script(), "python", c.why)
         specs.append(replace(spec, env=task_files) if c.forge else spec)
+    specs.append(replace(script_agent(FETCH_ASSETS.agent, FETCH_ASSETS.script(), "python", FETCH_ASSETS.why),
+                         env=asset_paths))
     return specs

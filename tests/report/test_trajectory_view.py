@@ -47,6 +47,8 @@ def _report_with_trajectory(tmp_path):
     tr["checks"] = [{"name": "loss below 0.05", "ok": True, "detail": "0.032"},
                     {"name": "a.txt has the answer", "ok": False, "detail": "wrong content"}]
     tr["flags"] = [{"flag": "package_install", "evidence": "pip install lightgbm", "step": 3}]
+    tr["assets"] = {"fetched": ["hf-bert-base-uncased"], "refused": ["/cifar-10/cifar-10-python.tar.gz"],
+                    "refused_requests": 2}
     _trial_folder(tmp_path / "out" / "t__react-1")
     other = trial("u", "oracle", 1, True)  # an agent without LLM calls: no trajectory
     rep = report([tr, other])
@@ -80,6 +82,8 @@ def test_html_shows_steps_results_collapsed_and_checks(tmp_path):
     checks = re.search(r'<div class="tj-checks">(.*?)</div></div></details>', dom, re.S).group(1)
     assert "loss below 0.05" in checks and "wrong content" in checks
     assert "package_install (step 3): pip install lightgbm" in checks  # the flags beside the checks
+    assert ("assets fetched: hf-bert-base-uncased; refused requests: 2 (/cifar-10/cifar-10-python.tar.gz)"
+            in checks)  # what the mirror served the trial and refused it
     assert '<td class="flagged"><details><summary>package_install</summary>' in dom  # and in the trials table
     assert dom.count('<td class="muted">-</td>') >= 1  # the unflagged trial
 

@@ -23,7 +23,8 @@ SERVED = "imagenette2-160-p2"          # the served copy's name: {assets_url}/<S
 ARCHIVE = "imagenette2-160.tgz"
 TOP = "imagenette2-160"
 WITHHOLD = {"smoke": (2, 3), "full": (1, 2)}   # fraction of each val class withheld (num, den), rounded down
-DERIVED_VERSION = "perf-p2-v1"
+DERIVED_VERSION = "perf-p2-v2"
+CLEAN_COLUMN = "noisy_labels_0"        # 0 % noise: the clean labels, not served
 WNIDS = ["n01440764", "n02102040", "n02979186", "n03000684", "n03028079",
          "n03394916", "n03417042", "n03425413", "n03445777", "n03888257"]
 EVAL_DIR = "_mldb_eval"
@@ -55,7 +56,8 @@ def _tar_bytes(members: dict[str, bytes]) -> bytes:
 
 
 def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
-    """From a real-layout archive: served/imagenette2-160.tgz (minus the withheld val images and their CSV rows),
+    """From a real-layout archive: served/imagenette2-160.tgz (minus the withheld val images and their CSV rows, and
+    the CSV without its clean `noisy_labels_0` column),
     eval/<index>.JPEG + eval/labels.json (withheld images, clean labels), split.json (spot pairs, counts)."""
     files = {}
     with tarfile.open(source, "r:gz") as tar:
@@ -64,7 +66,7 @@ def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
                 files[m.name] = tar.extractfile(m).read()
     csv_name = f"{TOP}/noisy_imagenette.csv"
     rows = list(csv.DictReader(io.StringIO(files[csv_name].decode("utf-8"))))
-    header = list(csv.DictReader(io.StringIO(files[csv_name].decode("utf-8"))).fieldnames)
+    header = [c for c in csv.DictReader(io.StringIO(files[csv_name].decode("utf-8"))).fieldnames if c != CLEAN_COLUMN]
     val = {}
     for name in files:
         parts = name.split("/")
@@ -78,7 +80,7 @@ def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
     gone = set(withheld)
     served = {n: b for n, b in files.items() if n not in gone and n != csv_name}
     text = io.StringIO()
-    w = csv.DictWriter(text, fieldnames=header, lineterminator="\n")
+    w = csv.DictWriter(text, fieldnames=header, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     rel_gone = {n[len(TOP) + 1:] for n in gone}
     kept_rows = [r for r in rows if r["path"] not in rel_gone]
