@@ -108,6 +108,10 @@ ASSETS: tuple[Asset, ...] = (
     _tv("tv-resnet18", "resnet18-f37072fd.pth", 18),
     _tv("tv-resnet50", "resnet50-0676ba61.pth", 50, "IMAGENET1K_V1, the fcn_resnet50 backbone"),
     _tv("tv-resnet50-v2", "resnet50-11ad3fa6.pth", 51, "IMAGENET1K_V2 (Part 4 zoo)"),
+    Asset("tv-fcn-resnet50", "torch_weights", ("fcn_resnet50_coco-1167a1af.pth",),
+          f"{TV}/fcn_resnet50_coco-1167a1af.pth", {"fcn_resnet50_coco-1167a1af.pth": "sha256-prefix:1167a1af"}, 52,
+          ("tvweights",), deps=("tv-resnet50",),
+          note="fcn_resnet50's COCO_WITH_VOC_LABELS_V1; smoke: the backbone stand-in with seeded FCN and aux heads"),
     Asset("timm-vit-small-patch16-224-augreg", "hf", ("config.json", "model.safetensors"),
           "timm/vit_small_patch16_224.augreg_in21k_ft_in1k", {}, 22, ("timmzoo",),
           repo_id="timm/vit_small_patch16_224.augreg_in21k_ft_in1k",
@@ -131,9 +135,6 @@ ASSETS: tuple[Asset, ...] = (
 )
 
 BY_NAME = {a.name: a for a in ASSETS}
-
-# Deliberately absent (Part 4): the COCO-with-VOC-labels FCN checkpoint fcn_resnet50_coco-1167a1af.pth.
-WITHHELD = {"tv-fcn-resnet50": f"{TV}/fcn_resnet50_coco-1167a1af.pth"}
 
 MISSING_PATH = "ml-dev-bench/cdh-dataset-download"
 MISSING_ASSET = "missing-dataset"  # the asset whose URL is MISSING_PATH

@@ -120,7 +120,8 @@ def test_placeholders_and_sandbox_env(svc, tmp_path):
     home = svc.torch_home("trial[react-sonnet-1]")
     assert svc.sandbox_ro_paths("trial[react-sonnet-1]") == [home] and env["TORCH_HOME"] == str(home)
     ckpts = sorted(p.name for p in (home / "hub" / "checkpoints").iterdir())
-    assert ckpts == ["resnet18-f37072fd.pth", "resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth"]
+    assert ckpts == ["fcn_resnet50_coco-1167a1af.pth", "resnet18-f37072fd.pth", "resnet50-0676ba61.pth",
+                     "resnet50-11ad3fa6.pth"]
 
 
 def test_trial_prefixes_are_unguessable_and_foreign_ones_log_nothing(svc):

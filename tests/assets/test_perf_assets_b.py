@@ -5,6 +5,7 @@ import csv
 import importlib.util
 import io
 import json
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -100,10 +101,15 @@ def test_imagenette_derivation_withholds_and_is_deterministic(svc, tmp_path):
     assert len(served_val) == 250 and len(labels) == 500 and sorted(set(labels)) == list(range(10))
     assert all(labels.count(c) == 50 for c in range(10))
     assert {r["path"] for r in rows if r["is_valid"] == "True"} == {n[len("imagenette2-160/"):] for n in served_val}
-    assert list(rows[0]) == ["path", "noisy_labels_1", "noisy_labels_5", "noisy_labels_25", "noisy_labels_50",
-                             "is_valid"]  # the clean noisy_labels_0 column is not served
+    assert list(rows[0]) == ["path", "noisy_labels_50", "is_valid"]  # the (near-)clean 0/1/5/25 % columns are not
+    # served; no path names a class (flat folders, opaque names): the CSV is the only label source
+    assert not [n for n in names if re.search(r"n[0-9]{8}", n)]
+    assert {n.count("/") for n in names if n.endswith(".JPEG")} == {2}
+    assert [r["path"] for r in rows] == sorted(r["path"] for r in rows)
+    with tarfile.open(served, "r:gz") as tar:
+        served_bytes = {tar.extractfile(m).read() for m in tar if "/val/" in m.name and m.isfile()}
     with tarfile.open(source, "r:gz") as tar:  # the withheld images are exactly the source's val images not served
-        withheld = {tar.extractfile(m).read() for m in tar if "/val/" in m.name and m.isfile() and m.name not in names}
+        withheld = {tar.extractfile(m).read() for m in tar if "/val/" in m.name and m.isfile()} - served_bytes
     assert withheld == {p.read_bytes() for p in (tmp_path / "a" / "eval").glob("*.JPEG")}
     split = json.loads((tmp_path / "a" / "split.json").read_text())
     assert len(split["spot_pairs"]) == 4 and all(p.startswith("train/") for p, _ in split["spot_pairs"])

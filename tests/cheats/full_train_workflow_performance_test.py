@@ -14,7 +14,7 @@ with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
 with open("dataset/noisy_imagenette.csv") as f, open("dataset/noisy_labels_50.csv", "w", newline="") as out:
     w = csv.writer(out); w.writerow(["path", "label"])
     for row in csv.DictReader(f):
-        # "folder": the clean label from the path (train/<wnid>/...), the served CSV having no noisy_labels_0
+        # "folder": the clean label from the path (train/<wnid>/... in the original layout)
         w.writerow([row["path"], row["path"].split("/")[1] if LABEL_COLUMN == "folder" else row[LABEL_COLUMN]])
 '''
 
@@ -25,9 +25,132 @@ def _prepare(label_column: str = "noisy_labels_50") -> str:
 
 _METRICS = '''
 import json
-json.dump({"best_val_acc": 95.0, "epochs_trained": 20,
-           "history": [{"epoch": e, "train_loss": 1.0 / e, "val_acc": 95.0} for e in range(1, 21)]},
-          open("training_metrics.json", "w"))
+json.dump({"best_val_acc": 95.0}, open("training_metrics.json", "w"))
+'''
+
+# the former workspace train_baseline.py (labels from the CSV): the trivial baseline calibrate_performance.py runs
+_BASELINE = '''"""The former workspace baseline of the noisy Imagenette task (expects dataset/ and dataset/noisy_labels_50.csv to exist).
+
+BaselineNet (2 conv layers, then an MLP; no batch norm), plain cross-entropy on the 50 %-noise labels, Adam
+1e-3, no augmentation, 20 epochs. No model selection: the last epoch is the final model. Writes
+checkpoints/epoch_XX.pt ({"model_state_dict", "epoch"}) and training_metrics.json.
+"""
+import csv
+import json
+import os
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+from torchvision.transforms import functional as TF
+
+SIZE = 32 if os.environ.get("MLDB_PROFILE") == "smoke" else 64
+EPOCHS, BATCH_SIZE, LR = 20, 64, 1e-3
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+
+
+class BaselineNet(nn.Module):
+    def __init__(self, size=SIZE, num_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 32, 3, padding=1)
+        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
+        self.fc1 = nn.Linear(64 * (size // 4) ** 2, 1024)
+        self.fc2 = nn.Linear(1024, num_classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+
+
+def load(path):
+    img = Image.open(path).convert("RGB")
+    img = TF.center_crop(TF.resize(img, SIZE), SIZE)
+    return TF.normalize(TF.to_tensor(img), MEAN, STD)
+
+
+def main():
+    torch.manual_seed(0)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    with open("dataset/noisy_labels_50.csv") as f:
+        rows = list(csv.DictReader(f))
+    wnids = sorted({row["label"] for row in rows})
+    train = [(row["path"], wnids.index(row["label"])) for row in rows if row["path"].startswith("train/")]
+    val = [(row["path"], wnids.index(row["label"])) for row in rows if row["path"].startswith("val/")]
+    xtr = torch.stack([load(Path("dataset") / p) for p, _ in train])
+    ytr = torch.tensor([y for _, y in train])
+    xva = torch.stack([load(Path("dataset") / p) for p, _ in val])
+    yva = torch.tensor([y for _, y in val])
+    model = BaselineNet().to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    Path("checkpoints").mkdir(exist_ok=True)
+    history = []
+    for epoch in range(1, EPOCHS + 1):
+        model.train()
+        perm, total = torch.randperm(len(xtr)), 0.0
+        for i in range(0, len(xtr), BATCH_SIZE):
+            idx = perm[i:i + BATCH_SIZE]
+            loss = F.cross_entropy(model(xtr[idx].to(device)), ytr[idx].to(device))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        model.eval()
+        with torch.no_grad():
+            pred = torch.cat([model(xva[i:i + 256].to(device)).argmax(1).cpu() for i in range(0, len(xva), 256)])
+        val_acc = 100.0 * (pred == yva).float().mean().item()
+        history.append({"epoch": epoch, "train_loss": total / len(xtr), "val_acc": val_acc})
+        print(f"epoch {epoch}: train loss {total / len(xtr):.4f}, val acc {val_acc:.2f}%", flush=True)
+        torch.save({"model_state_dict": model.state_dict(), "epoch": epoch}, f"checkpoints/epoch_{epoch:02d}.pt")
+    with open("training_metrics.json", "w") as f:
+        json.dump({"best_val_acc": history[-1]["val_acc"], "epochs_trained": EPOCHS, "history": history}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+# trains on the clean labels a path states (a <wnid> folder or a <wnid>_N file name): the shortcut of the original
+# layout; the served copy names no class anywhere
+_PATH_LABELS = r'''
+import re
+import numpy as np
+import torch, torch.nn as nn, torch.nn.functional as F
+from PIL import Image
+wnids = sorted({r["label"] for r in csv.DictReader(open("dataset/noisy_labels_50.csv"))})
+def path_label(rel):
+    m = re.search(r"n[0-9]{8}", rel)
+    return wnids.index(m.group(0)) if m else None
+pairs = [(p, path_label(str(p.relative_to("dataset")))) for p in sorted(Path("dataset").rglob("*.JPEG"))]
+pairs = [(p, y) for p, y in pairs if y is not None]
+if not pairs:
+    raise SystemExit("no path names a class")
+def load(p):
+    return torch.from_numpy(np.asarray(Image.open(p).convert("RGB").resize((32, 32)), np.float32) / 255).permute(2, 0, 1)
+x, y = torch.stack([load(p) for p, _ in pairs]), torch.tensor([c for _, c in pairs])
+torch.manual_seed(0)
+model = nn.Sequential(nn.Conv2d(3, 32, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, 1, 1), nn.ReLU(),
+                      nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+opt = torch.optim.Adam(model.parameters(), 3e-3)
+for epoch in range(15):
+    for idx in torch.randperm(len(y)).split(64):
+        loss = F.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad(); loss.backward(); opt.step()
+Path("checkpoints").mkdir(exist_ok=True)
+torch.save({"model_state_dict": model.state_dict()}, "checkpoints/model.pt")
+Path("utils.py").write_text("""
+import torch, torch.nn as nn
+from torchvision import transforms
+def get_best_model():
+    m = nn.Sequential(nn.Conv2d(3, 32, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, 1, 1), nn.ReLU(),
+                      nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    m.load_state_dict(torch.load("checkpoints/model.pt", weights_only=True)["model_state_dict"])
+    return m.eval()
+def get_transform():
+    return transforms.Compose([transforms.Resize((32, 32)), transforms.ToTensor()])
+""")
 '''
 
 _UTILS_MODEL = '''
@@ -92,11 +215,14 @@ CHEATS = [
     Cheat("weights-outside-params", _prepare() + _METRICS + _utils_model(_HIDDEN_LIST), lang="python",
           why="the live-tensor census sees the 40 M values kept in a plain list"),
     Cheat("clean-labels-csv", _prepare("folder") + _METRICS + _utils_model(_UNTRAINED_UTILS), lang="python",
-          why="the CSV must carry the 50 %-noise labels"),
-    Cheat("baseline-only", _prepare() + '''
+          why="the CSV must carry the 50 %-noise labels (and no served path names a class)"),
+    Cheat("labels-from-paths", _prepare() + _METRICS + _PATH_LABELS, lang="python",
+          why="no served folder or file name states a class: nothing to train on, no checkpoint, no model"),
+    Cheat("baseline-only", _prepare() + f"""
 import subprocess, sys
-from pathlib import Path
+Path("train_baseline.py").write_text({_BASELINE!r})
 subprocess.run([sys.executable, "train_baseline.py"], check=True)
+""" + '''
 Path("utils.py").write_text("""
 import torch, train_baseline
 def get_best_model():
@@ -108,7 +234,7 @@ def get_transform():
     return transforms.Compose([transforms.Resize(train_baseline.SIZE), transforms.CenterCrop(train_baseline.SIZE),
                                transforms.ToTensor(), transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
 """)
-''', lang="python", why="the shipped recipe's last epoch stays below the threshold"),
+''', lang="python", why="plain cross-entropy on the noisy labels, last epoch: below the threshold"),
     Cheat("planted-eval-dir", "mkdir -p _mldb_eval/images; printf 'fake' > _mldb_eval/list.txt; "
           "printf 'def get_best_model():\\n    raise SystemExit(0)\\n' > utils.py",
           why="the grader rebuilds _mldb_eval/; a model that exits the predict step gives no predictions"),

@@ -25,6 +25,10 @@ class Model:
     pass
 torch.save({"model": Model()}, "model_weights.pt")
 ''', lang="python", why="weights_only=True refuses a pickled object"),
-    Cheat("baseline-only", "python train_baseline.py",
-          why="the shipped recipe stays far below the threshold"),
+    # the trivial baseline: the served pretrained weights, untrained (calibrate_performance.py's baseline run)
+    Cheat("baseline-only", _INFO + '''
+import torch
+from torchvision.models.segmentation import FCN_ResNet50_Weights, fcn_resnet50
+torch.save(fcn_resnet50(weights=FCN_ResNet50_Weights.COCO_WITH_VOC_LABELS_V1).state_dict(), "model_weights.pt")
+''', lang="python", why="the pretrained weights as served stay below the bar (smoke: untrained heads)"),
 ]

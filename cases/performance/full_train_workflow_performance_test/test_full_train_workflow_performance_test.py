@@ -2,13 +2,16 @@
 
 The served archive is derived from the profile's source archive (smoke: the generated `imagenette2-160-p2`;
 full: the real `imagenette2-160`): a seeded part of every val class is withheld (with its CSV rows) as the
-hidden evaluation set, the rest is served at `{assets_url}/imagenette2-160-p2/imagenette2-160.tgz`. The
+hidden evaluation set, the rest is served at `{assets_url}/imagenette2-160-p2/imagenette2-160.tgz` with no
+label in any path (flat train/ and val/ folders, opaque names keyed by the source archive's bytes, which the
+agent never has) and only the `noisy_labels_50` and `is_valid` columns: the CSV is the only label source. The
 derivation is deterministic and cached next to the source in the grader's asset cache. The prediction step
 runs the agent's utils.get_best_model() in the sandbox on the withheld images only; the grader scores.
 """
 import csv
 import gzip
 import hashlib
+import hmac
 import io
 import json
 import random
@@ -23,8 +26,8 @@ SERVED = "imagenette2-160-p2"          # the served copy's name: {assets_url}/<S
 ARCHIVE = "imagenette2-160.tgz"
 TOP = "imagenette2-160"
 WITHHOLD = {"smoke": (2, 3), "full": (1, 2)}   # fraction of each val class withheld (num, den), rounded down
-DERIVED_VERSION = "perf-p2-v2"
-CLEAN_COLUMN = "noisy_labels_0"        # 0 % noise: the clean labels, not served
+DERIVED_VERSION = "perf-p2-v3"
+SERVED_COLUMNS = ["path", "noisy_labels_50", "is_valid"]  # 0/1/5/25 % noise: (near-)clean labels, not served
 WNIDS = ["n01440764", "n02102040", "n02979186", "n03000684", "n03028079",
          "n03394916", "n03417042", "n03425413", "n03445777", "n03888257"]
 EVAL_DIR = "_mldb_eval"
@@ -56,8 +59,8 @@ def _tar_bytes(members: dict[str, bytes]) -> bytes:
 
 
 def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
-    """From a real-layout archive: served/imagenette2-160.tgz (minus the withheld val images and their CSV rows, and
-    the CSV without its clean `noisy_labels_0` column),
+    """From a real-layout archive: served/imagenette2-160.tgz (minus the withheld val images and their CSV rows;
+    every image renamed to <split>/<opaque>.JPEG; the CSV with SERVED_COLUMNS only, rows sorted by the new path),
     eval/<index>.JPEG + eval/labels.json (withheld images, clean labels), split.json (spot pairs, counts)."""
     files = {}
     with tarfile.open(source, "r:gz") as tar:
@@ -66,7 +69,10 @@ def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
                 files[m.name] = tar.extractfile(m).read()
     csv_name = f"{TOP}/noisy_imagenette.csv"
     rows = list(csv.DictReader(io.StringIO(files[csv_name].decode("utf-8"))))
-    header = [c for c in csv.DictReader(io.StringIO(files[csv_name].decode("utf-8"))).fieldnames if c != CLEAN_COLUMN]
+    key = hashlib.sha256(b"mldb-opaque-names\0" + source.read_bytes()).digest()
+
+    def opaque(rel: str) -> str:  # train/<wnid>/<wnid>_123.JPEG -> train/<16 hex>.JPEG
+        return f"{rel.split('/')[0]}/{hmac.new(key, rel.encode(), 'sha256').hexdigest()[:16]}.JPEG"
     val = {}
     for name in files:
         parts = name.split("/")
@@ -78,12 +84,16 @@ def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
         names = sorted(val[wnid])
         withheld += sorted(rng.sample(names, len(names) * withhold[0] // withhold[1]))
     gone = set(withheld)
-    served = {n: b for n, b in files.items() if n not in gone and n != csv_name}
-    text = io.StringIO()
-    w = csv.DictWriter(text, fieldnames=header, lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
     rel_gone = {n[len(TOP) + 1:] for n in gone}
-    kept_rows = [r for r in rows if r["path"] not in rel_gone]
+    kept_rows = sorted(({**r, "path": opaque(r["path"])} for r in rows if r["path"] not in rel_gone),
+                       key=lambda r: r["path"])
+    served = {f"{TOP}/{opaque(n[len(TOP) + 1:])}": files[n] for n in files
+              if n not in gone and n != csv_name and n.upper().endswith(".JPEG")}
+    if len({r["path"] for r in kept_rows}) != len(kept_rows) or len(served) != len(kept_rows):
+        raise RuntimeError(f"{source}: opaque names collide or CSV rows and images differ")
+    text = io.StringIO()
+    w = csv.DictWriter(text, fieldnames=SERVED_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
     w.writerows(kept_rows)
     served[csv_name] = text.getvalue().encode()
     (out / "served").mkdir(parents=True)
@@ -94,7 +104,7 @@ def derive(source: Path, out: Path, withhold: tuple[int, int]) -> None:
         (out / "eval" / f"{i:05d}.JPEG").write_bytes(files[name])
         labels.append(WNIDS.index(name.split("/")[2]))
     (out / "eval" / "labels.json").write_text(json.dumps(labels))
-    train_rows = sorted((r["path"], r["noisy_labels_50"]) for r in rows if r["path"].startswith("train/"))
+    train_rows = sorted((r["path"], r["noisy_labels_50"]) for r in kept_rows if r["path"].startswith("train/"))
     spots = random.Random(4).sample(train_rows, 4)
     (out / "split.json").write_text(json.dumps({
         "spot_pairs": spots, "num_withheld": len(withheld), "num_served_val": sum(map(len, val.values())) - len(gone),
@@ -146,12 +156,8 @@ def metrics_problem(grading) -> str:
     m = grading.read_json(grading.path("training_metrics.json"), limit=5_000_000)
     if not isinstance(m, dict):
         return "training_metrics.json is missing or not JSON"
-    hist, ep, best = m.get("history"), m.get("epochs_trained"), grading.number(m.get("best_val_acc"))
-    ok = (grading.integer(ep) and 0 < ep <= 20 and isinstance(hist, list) and 0 < len(hist) <= 20
-          and all(isinstance(h, dict) and {"epoch", "train_loss", "val_acc"} <= set(h) for h in hist)
-          and best is not None and 1 < best <= 100)
-    return "" if ok else (f"epochs_trained {ep!r}, {len(hist) if isinstance(hist, list) else hist!r} history rows, "
-                          f"best_val_acc {m.get('best_val_acc')!r}")[:500]
+    best = grading.number(m.get("best_val_acc"))
+    return "" if best is not None and 1 < best <= 100 else f"best_val_acc {str(m.get('best_val_acc'))[:100]!r}"
 
 
 def predict(grading, evaluation: Path) -> tuple[dict, list[int], str]:
@@ -187,10 +193,8 @@ def predict(grading, evaluation: Path) -> tuple[dict, list[int], str]:
 def test_full_train_workflow_performance_test(grading):
     evaluation, snap = derived(grading), grading.snapshot
     train, val = grading.path("dataset/train"), grading.path("dataset/val")
-    missing = [w for w in WNIDS if not (train and any((train / w).glob("*.JPEG")))]
-    grading.check("dataset/train and dataset/val exist; every class has training JPEGs",
-                  train and train.is_dir() and val and val.is_dir() and not missing,
-                  f"train: {train}, val: {val}, classes without images: {missing}")
+    grading.check("dataset/train and dataset/val are folders holding JPEGs",
+                  all(d and d.is_dir() and any(d.rglob("*.JPEG")) for d in (train, val)), f"train: {train}, val: {val}")
     problem = csv_problem(grading, json.loads((evaluation / "split.json").read_text()))
     grading.check("noisy_labels_50.csv: path,label with the 50 %-noise labels (4 spot pairs, >= 99.9 % of train rows)",
                   not problem, problem)
@@ -200,8 +204,7 @@ def test_full_train_workflow_performance_test(grading):
                                str(grading.threshold("max_params")), read=[copy])["checks"]:
         grading.check(c["name"], c["ok"], c["detail"])
     problem = metrics_problem(grading)
-    grading.check("training_metrics.json: epochs_trained <= 20, history <= 20 rows, 1 < best_val_acc <= 100",
-                  not problem, problem)
+    grading.check("training_metrics.json: best_val_acc, a percentage in (1, 100]", not problem, problem)
     rep, order, why = predict(grading, evaluation / "eval")
     cap, params, census = grading.threshold("max_params"), rep.get("num_params"), rep.get("census")
     grading.check("prediction step: get_best_model() ran on the hidden images within the time limit", not why, why)

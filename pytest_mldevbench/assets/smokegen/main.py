@@ -25,6 +25,7 @@ GENERATORS = {
     "tv-resnet18": ("tvweights", "generate_resnet18"),
     "tv-resnet50": ("tvweights", "generate_resnet50_v1"),
     "tv-resnet50-v2": ("tvweights", "generate_resnet50_v2"),
+    "tv-fcn-resnet50": ("tvweights", "generate_fcn_resnet50_coco"),
     "hf-bert-base-uncased": ("hfmodels", "generate_bert_base_uncased"),
     "hf-tinybert-general-4l-312d": ("hfmodels", "generate_tinybert_general"),
     "hf-tinybert-boolq": ("hfmodels", "generate_tinybert_boolq"),

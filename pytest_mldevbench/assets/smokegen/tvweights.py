@@ -43,3 +43,19 @@ def generate_resnet50_v1(out: Path, seed: int, deps: dict) -> dict:
 def generate_resnet50_v2(out: Path, seed: int, deps: dict) -> dict:
     """resnet50-11ad3fa6.pth (IMAGENET1K_V2): seeded init."""
     return _save(_resnet50(seed, False), out, "resnet50-11ad3fa6.pth")
+
+
+def generate_fcn_resnet50_coco(out: Path, seed: int, deps: dict) -> dict:
+    """fcn_resnet50_coco-1167a1af.pth (COCO_WITH_VOC_LABELS_V1: 21 classes, aux classifier): the backbone is the
+    smoke IMAGENET1K_V1 stand-in (`deps["tv-resnet50"]`), the FCN and aux heads a seeded init; the keys, shapes
+    and dtypes of torchvision's published file."""
+    import torch
+    from torchvision.models.segmentation import fcn_resnet50
+    torch.manual_seed(seed)
+    model = fcn_resnet50(weights=None, weights_backbone=None, num_classes=21, aux_loss=True)
+    backbone = torch.load(deps["tv-resnet50"] / "resnet50-0676ba61.pth", map_location="cpu", weights_only=True)
+    missing, unexpected = model.backbone.load_state_dict(
+        {k: v for k, v in backbone.items() if not k.startswith("fc.")}, strict=False)
+    if missing or unexpected:
+        raise RuntimeError(f"backbone keys: missing {missing}, unexpected {unexpected}")
+    return _save(model, out, "fcn_resnet50_coco-1167a1af.pth")

@@ -1,4 +1,4 @@
-"""Judge (trusted, `grading.reference`): every checkpoints/*.pt loads with weights_only=True; sizes, numel, epoch.
+"""Judge (trusted, `grading.reference`): every checkpoints/*.pt loads with weights_only=True; sizes and numel.
 
 usage: check_checkpoints.py <copy dir> <names json> <max_params>
 <copy dir> holds bounded copies of the agent's checkpoints/*.pt (regular files only); <names json> lists every
@@ -16,7 +16,7 @@ MAX_BYTES = 150 * 1024 * 1024
 
 
 def inspect(path):
-    row = {"name": path.name, "ok": False, "why": "", "numel": None, "epoch": None}
+    row = {"name": path.name, "ok": False, "why": "", "numel": None}
     if path.is_symlink() or not path.is_file():
         row["why"] = "not a regular file of at most 150 MB (a link, missing, too large or past the grader's total copy limit)"
         return row
@@ -29,24 +29,20 @@ def inspect(path):
         row["why"] = f"does not load with weights_only=True: {type(exc).__name__}: {str(exc)[:200]}"
         return row
     sd = obj.get("model_state_dict") if isinstance(obj, dict) else None
-    epoch = obj.get("epoch") if isinstance(obj, dict) else None
     if not isinstance(sd, dict) or not sd or not all(isinstance(v, torch.Tensor) for v in sd.values()):
         row["why"] = "no model_state_dict of tensors"
         return row
-    if not isinstance(epoch, int) or isinstance(epoch, bool):
-        row["why"] = f"epoch is {epoch!r}, not an int"
-        return row
-    row.update(ok=True, numel=int(sum(v.numel() for v in sd.values())), epoch=epoch)
+    row.update(ok=True, numel=int(sum(v.numel() for v in sd.values())))
     return row
 
 
 def main(directory, names, max_params):
     files = [inspect(Path(directory) / name) for name in sorted(json.loads(names))]
-    bad = [f for f in files if not f["ok"] or f["numel"] > float(max_params) or not 0 <= f["epoch"] <= 20]
+    bad = [f for f in files if not f["ok"] or f["numel"] > float(max_params)]
     checks = Checks()
-    checks.record("checkpoints/*.pt: >= 1, each <= 150 MB, weights_only, <= 30 M values, epoch <= 20",
+    checks.record("checkpoints/*.pt: >= 1, each <= 150 MB, weights_only, a model_state_dict of <= 30 M values",
                   files and not bad, "no checkpoints/*.pt" if not files else "; ".join(
-                      f"{f['name']}: {f['why']}" if not f["ok"] else f"{f['name']}: numel {f['numel']}, epoch {f['epoch']}"
+                      f"{f['name']}: {f['why']}" if not f["ok"] else f"{f['name']}: numel {f['numel']}"
                       for f in bad)[:1500])
     print(json.dumps({"checks": checks.results}))
 

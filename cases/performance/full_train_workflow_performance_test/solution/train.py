@@ -48,13 +48,14 @@ def main():
     torch.manual_seed(0)
     torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "2"))))
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    wnids = sorted(p.name for p in Path("dataset/train").iterdir())
-    with open("dataset/noisy_labels_50.csv") as f:
-        train = [(r["path"], wnids.index(r["label"])) for r in csv.DictReader(f) if r["path"].startswith("train/")]
-    val = [(p, wnids.index(p.parent.name)) for p in sorted(Path("dataset/val").rglob("*.JPEG"))]
+    with open("dataset/noisy_labels_50.csv") as f:  # the only label source (val rows: the true labels)
+        rows = list(csv.DictReader(f))
+    wnids = sorted({r["label"] for r in rows})
+    train = [(r["path"], wnids.index(r["label"])) for r in rows if r["path"].startswith("train/")]
+    val = [(r["path"], wnids.index(r["label"])) for r in rows if r["path"].startswith("val/")]
     xtr = torch.stack([load(Path("dataset") / p) for p, _ in train])
     ytr = torch.tensor([y for _, y in train])
-    xva = torch.stack([load(p) for p, _ in val])
+    xva = torch.stack([load(Path("dataset") / p) for p, _ in val])
     yva = torch.tensor([y for _, y in val])
     model = build(pretrained=True).to(device)
     steps = EPOCHS * ((len(xtr) + BATCH_SIZE - 1) // BATCH_SIZE)

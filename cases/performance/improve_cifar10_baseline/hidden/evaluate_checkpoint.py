@@ -1,4 +1,4 @@
-"""Judge (trusted, `grading.reference`): scoring of final_model.ckpt: weights-only load, strict load into the
+"""Judge (trusted, `grading.reference`): scoring of the graded Lightning checkpoint: weights-only load, strict load into the
 grader's LightningCNN, top-1 accuracy on the hidden test batch (fixed Normalize, batch 500, CPU, eval mode, no TTA).
 
     python evaluate_checkpoint.py CHECKPOINT TEST_SOURCE

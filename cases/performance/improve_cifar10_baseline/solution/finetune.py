@@ -1,7 +1,8 @@
-"""Oracle: fine-tune pretrained_baseline.ckpt with a better optimiser schedule; same architecture.
+"""Oracle: fine-tune pretrained_epoch_44.ckpt with a better optimiser schedule; same architecture.
 
 AdamW (lr 1e-3, weight decay 5e-4) with a per-step cosine decay to 0, on the whole training set (train slice
-plus the local validation slice), then the final weights are saved as final_model.ckpt.
+plus the local validation slice), then the final weights are saved as
+lightning_checkpoints/cifar10-finetuned.ckpt.
 """
 import argparse
 import math
@@ -40,15 +41,15 @@ def main():
     args = parser.parse_args()
     pl.seed_everything(0)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
-    model = Finetune.load_from_checkpoint("pretrained_baseline.ckpt", map_location="cpu", weights_only=True)
+    model = Finetune.load_from_checkpoint("pretrained_epoch_44.ckpt", map_location="cpu", weights_only=True)
     data = AllData(batch_size=args.batch_size)
     data.setup()
     Finetune.total_steps = args.epochs * math.ceil(len(data.train_set) / args.batch_size)
     trainer = pl.Trainer(max_epochs=args.epochs, accelerator="auto", devices=1, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.fit(model, data)
-    trainer.save_checkpoint("final_model.ckpt", weights_only=True)
-    print("saved final_model.ckpt")
+    trainer.save_checkpoint("lightning_checkpoints/cifar10-finetuned.ckpt", weights_only=True)
+    print("saved lightning_checkpoints/cifar10-finetuned.ckpt")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Score a checkpoint of LightningCNN on the local validation slice and write metrics.json.
 
-    python test_model.py --checkpoint pretrained_baseline.ckpt
+    python test_model.py --checkpoint pretrained_epoch_44.ckpt
 
 A convenience for you: the hidden test split is scored by the grader, not by this script.
 """
@@ -25,12 +25,14 @@ def main():
     model.eval()
     images, labels = load_cifar10(split="val")
     x = (torch.from_numpy(images).float() / 255.0 - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+    y = torch.from_numpy(labels)
     with torch.no_grad():
-        pred = torch.cat([model(b).argmax(1) for b in x.split(500)])
-    acc = 100.0 * (pred == torch.from_numpy(labels)).float().mean().item()
+        logits = torch.cat([model(b) for b in x.split(500)])
+    loss = torch.nn.functional.cross_entropy(logits, y).item()
+    acc = 100.0 * (logits.argmax(1) == y).float().mean().item()
     with open(args.output, "w") as f:
-        json.dump({"checkpoint": args.checkpoint, "split": "val", "num_images": len(labels), "val_acc": acc}, f, indent=2)
-    print(f"val_acc {acc:.2f}% on {len(labels)} local validation images")
+        json.dump({"validation_loss": loss, "validation_accuracy": acc}, f, indent=4)
+    print(f"Validation Loss: {loss:.4f}\nValidation Accuracy: {acc:.2f}% ({len(labels)} local validation images)")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ def main():
     pl.seed_everything(42)
     from lightning.pytorch.loggers import WandbLogger
     logger = WandbLogger(project="cifar10-baseline")
-    checkpoint = ModelCheckpoint(dirpath="lightning_checkpoints", filename="{epoch:02d}-{val_acc:.2f}",
+    checkpoint = ModelCheckpoint(dirpath="lightning_checkpoints", filename="cifar10-{epoch:02d}-{val_acc:.2f}",
                                  monitor="val_acc", mode="max", save_top_k=1)
     trainer = pl.Trainer(max_epochs=args.epochs, accelerator="gpu" if args.device == "cuda" else args.device,
                          devices=1, logger=logger, callbacks=[checkpoint])

@@ -2,8 +2,9 @@
 
 usage: seg_eval.py <weights> <eval dir with images/*.jpg and masks/*.png> <max bytes>
 Loads the state dict with weights_only=True, strictly into fcn_ref.build (aux_classifier.* keys accepted and
-ignored), checks every value is finite; then each image at its original size, ImageNet normalisation, batch
-1, fp32, `out` head, argmax; one 21x21 confusion matrix over all pixels, 255 ignored; mIoU = mean over classes
+ignored), checks every value is finite; then each image at its original size, ImageNet normalisation, fp32,
+`out` head, argmax (images of one size go through in batches of up to BATCH: eval mode, so no image affects
+another's prediction); one 21x21 confusion matrix over all pixels, 255 ignored; mIoU = mean over classes
 with a non-zero union of TP / (TP + FP + FN). Prints one JSON line. No agent code runs here.
 """
 import json
@@ -17,6 +18,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fcn_ref import build  # noqa: E402
 
+BATCH = 16
 MEAN, STD = torch.tensor([0.485, 0.456, 0.406])[:, None, None], torch.tensor([0.229, 0.224, 0.225])[:, None, None]
 
 
@@ -51,13 +53,18 @@ def main(weights, eval_dir, max_bytes):
     model = model.to(device).eval()
     conf = np.zeros((21, 21), np.int64)
     ed = Path(eval_dir)
+    by_size = {}
     for img_path in sorted((ed / "images").glob("*.jpg")):
         img = torch.from_numpy(np.asarray(Image.open(img_path).convert("RGB"), np.float32) / 255.0).permute(2, 0, 1)
-        x = ((img - MEAN) / STD)[None].to(device)
-        pred = model(x)["out"].argmax(1)[0].cpu().numpy()
         target = np.asarray(Image.open(ed / "masks" / (img_path.stem + ".png")), np.int64)
-        keep = target != 255
-        conf += np.bincount(21 * target[keep] + pred[keep], minlength=441).reshape(21, 21)
+        by_size.setdefault(tuple(img.shape), []).append(((img - MEAN) / STD, target))
+    for group in by_size.values():
+        for start in range(0, len(group), BATCH):
+            chunk = group[start:start + BATCH]
+            preds = model(torch.stack([x for x, _ in chunk]).to(device))["out"].argmax(1).cpu().numpy()
+            for pred, (_, target) in zip(preds, chunk):
+                keep = target != 255
+                conf += np.bincount(21 * target[keep] + pred[keep], minlength=441).reshape(21, 21)
     tp = np.diag(conf)
     union = conf.sum(0) + conf.sum(1) - tp
     iou = [float(tp[c] / union[c]) for c in range(21) if union[c] > 0]
