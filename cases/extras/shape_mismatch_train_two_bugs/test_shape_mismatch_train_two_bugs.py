@@ -2,7 +2,8 @@
 too): probes run get_model, validate, the transforms and get_datasets on grading-time inputs, judged against
 torchvision, a reference loop and the served MNIST files; the given entry script runs the agent's train.py (an
 observation) and a judge loads the checkpoint it wrote into torchvision's MobileNetV2 and checks it against the
-metrics (hidden/judge.py, hidden/check_artifacts.py)."""
+metrics (the parent's hidden/judge.py and hidden/check_artifacts.py, shared through `variant_of`; this variant's
+hidden/image_spec.py asks for 3-channel 32x32 transforms)."""
 import gzip
 
 
