@@ -65,5 +65,5 @@ def _digest(layers: list[Path]) -> str:
             if path.is_symlink():
                 h.update(b"link\0" + os.readlink(path).encode())
             elif path.is_file():
-                h.update(path.read_bytes())
+                h.update(f"{path.stat().st_mode & 0o777:o}\0".encode() + path.read_bytes())
     return h.hexdigest()[:16]
