@@ -3,11 +3,13 @@
 A variant's `hidden/` and `workspace/` are its parent's with the variant's own files laid over them (a file
 the variant has wins, path by path); its `prompt.md` is its own if it has one, else the parent's. The merged
 folders are built once per content (a hash of both layers) under the harness cache, which the sandbox hides
-like the case folders themselves. `solution/`, the validator and task.toml are always the variant's own.
+like the case folders themselves. `solution/`, the validator and task.toml are always the variant's own (its
+validator may be the parent's function: `parent_validator`).
 """
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import tomllib
@@ -15,6 +17,7 @@ import uuid
 from pathlib import Path
 
 from . import taskenv
+from .errors import TaskError
 from .workspace import copy_tree, remove_tree
 
 KEY = "variant_of"
@@ -67,3 +70,17 @@ def _digest(layers: list[Path]) -> str:
             elif path.is_file():
                 h.update(f"{path.stat().st_mode & 0o777:o}\0".encode() + path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def parent_validator(validator_file: str):
+    """The parent's validator function, for a variant graded by the same recipe (its files differ, not its
+    grading steps): in the variant's test_<task_id>.py, `test_<task_id> = parent_validator(__file__)`."""
+    from .tasks import load_task  # tasks imports this module
+    task = load_task(Path(validator_file).resolve().parent)
+    if task.parent is None:
+        raise TaskError(f"{validator_file}: parent_validator needs `{KEY}` in the case's task.toml")
+    name = f"test_{task.parent.name}"
+    spec = importlib.util.spec_from_file_location(f"mldb_parent_validator_{task.parent.name}", task.parent / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)

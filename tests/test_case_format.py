@@ -10,6 +10,7 @@ import pytest
 from pytest_mldevbench.prompt import placeholders_used
 from pytest_mldevbench.errors import TaskError
 from pytest_mldevbench.tasks import load_task
+from pytest_mldevbench.tasks_variant import parent_validator
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = sorted(p.parent for p in (REPO / "cases").glob("*/*/task.toml"))
@@ -79,3 +80,12 @@ def test_a_bad_variant_reference_is_one_line(tmp_path, ref, why):
         load_task(_case(tmp_path, "extras/harder", f"variant_of = {value}\n"))
     message = str(caught.value)
     assert "\n" not in message and "field 'variant_of'" in message and why in message, message
+
+
+def test_a_variant_may_take_its_parents_validator_and_only_a_variant(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLDB_CACHE", str(tmp_path / "cache"))
+    _case(tmp_path, "extras/base", files={"prompt.md": "p\n", "test_base.py": "def test_base(grading):\n    pass\n"})
+    _case(tmp_path, "extras/harder", 'variant_of = "extras/base"\n')
+    assert parent_validator(str(tmp_path / "extras/harder/test_harder.py")).__name__ == "test_base"
+    with pytest.raises(TaskError, match="needs `variant_of`"):
+        parent_validator(str(tmp_path / "extras/base/test_base.py"))
