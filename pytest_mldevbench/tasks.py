@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import tasks_variant
 from .errors import TaskError
 
 PROFILES = ("smoke", "full")
@@ -53,6 +54,7 @@ class Task:
     upstream: Upstream | None = None
     timings: dict[str, dict[str, float]] = field(default_factory=dict)  # measured seconds per profile
     verdict: dict[str, str] = field(default_factory=dict)  # [verdict]: how grading decides (docs/validity.md)
+    parent: Path | None = None  # `variant_of`: the case whose hidden/, workspace/ and prompt.md it shares
 
     @property
     def paper(self) -> bool:
@@ -66,19 +68,29 @@ class Task:
 
     @property
     def workspace(self) -> Path:
-        return self.root / "workspace"
+        return self._layered("workspace")
 
     @property
     def hidden(self) -> Path:
-        return self.root / "hidden"
+        return self._layered("hidden")
+
+    def _layered(self, name: str) -> Path:
+        if self.parent is None:
+            return self.root / name
+        return tasks_variant.merged(self.root, self.parent, name)
 
     @property
     def solution(self) -> Path:
         return self.root / "solution"
 
     @property
+    def prompt_path(self) -> Path:
+        own = self.root / "prompt.md"
+        return own if self.parent is None or own.is_file() else self.parent / "prompt.md"
+
+    @property
     def prompt_template(self) -> str:
-        return (self.root / "prompt.md").read_text(encoding="utf-8")
+        return self.prompt_path.read_text(encoding="utf-8")
 
     def resources_for(self, profile: str) -> Resources:
         return self.resources[profile]
@@ -145,9 +157,9 @@ def load_task(root: Path) -> Task:
             if stated in thresholds[p] and thresholds[p][stated] != limit:
                 raise fail(f"thresholds.{p}.{stated}", f"is {thresholds[p][stated]:g} but the enforced "
                            f"resources.{enforced} is {limit:g} (the prompt would state a wrong budget)")
-    for name_ in ("prompt.md",):
-        if not (root / name_).is_file():
-            raise TaskError(f"{root / name_}: file is missing")
+    parent = tasks_variant.parent_root(root, data[tasks_variant.KEY], fail) if tasks_variant.KEY in data else None
+    if not (root / "prompt.md").is_file() and not (parent and (parent / "prompt.md").is_file()):
+        raise TaskError(f"{root / 'prompt.md'}: file is missing")
     if not (root / "solution" / "solve.sh").is_file():
         raise TaskError(f"{root / 'solution' / 'solve.sh'}: file is missing (the oracle)")
     editable = files.get("editable")
@@ -159,7 +171,7 @@ def load_task(root: Path) -> Task:
         editable=None if editable is None else _strings(editable, "files.editable", fail),
         artifacts=_strings(files.get("artifacts", []), "files.artifacts", fail),
         resources=resources, thresholds=thresholds, upstream=_upstream(data, category, fail), timings=timings,
-        verdict=_verdict(data, fail),
+        verdict=_verdict(data, fail), parent=parent,
     )
 
 

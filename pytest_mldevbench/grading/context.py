@@ -248,7 +248,8 @@ class GradingContext:
                 gpu: bool | None = None, env: dict[str, str] | None = None) -> Observations:
         """Run hidden/<probes_file> (`run(name, inputs) -> dict`) on the agent's code for every probe of the
         judge's plan, each isolated (a probe that crashes or runs past `probe_timeout` s is noted and the rest
-        run in a fresh process); the outputs come back as a laundered folder for `judge`."""
+        run in a fresh process; with --mldb-fail-fast the rest are noted "not run" instead); the outputs come
+        back as a laundered folder for `judge`."""
         run_dir = self._run_dir()
         code, out = run_dir / "code", run_dir / "out"
         code.mkdir()
@@ -285,6 +286,10 @@ class GradingContext:
             else:
                 crashed[name] = f"the probe process ended during this probe (exit {res.returncode})"
             start = missing + 1
+            if self._trial.cfg.fail_fast:  # that probe fails its check: no fresh process for the rest
+                crashed.update({n: f"not run: --mldb-fail-fast stopped the observation after probe {name}"
+                                for n in inputs.plan[start:] if probes.output_of(out, n) is None})
+                break
         failed = probes.launder(out, inputs.plan, crashed, self._trial.private / f"observed-{run_dir.name}")
         for name, why in failed.items():
             self.log(f"probe {name}: {why}")

@@ -13,6 +13,19 @@ def test_probes_are_isolated_and_the_judge_runs_apart(bench):
     assert [c["name"] for c in trial["checks"]][0].startswith("first")
 
 
+def test_fail_fast_starts_no_fresh_probe_process_after_a_crash(bench):
+    """--mldb-fail-fast: the probe whose process died fails its check, so the later probes are noted "not run"
+    (no fresh process, no wait on the hanging probe) and every check that needs them fails."""
+    trial = bench(str(CASES / "probe_isolation"), "--agent=oracle", "--mldb-fail-fast").trial("oracle")
+    assert trial["outcome"] == "failed" and trial["score"] < 1.0, trial["checks"]
+    checks = {c["name"].split(":")[0]: c for c in trial["checks"]}
+    assert checks["first"]["ok"], checks["first"]
+    assert not checks["last"]["ok"] and "not run: --mldb-fail-fast stopped the observation after probe exits" \
+        in checks["last"]["detail"], checks["last"]
+    assert not checks["failures"]["ok"], checks["failures"]
+    assert trial["timings"]["grade_s"] < 15, trial["timings"]  # the hanging probe (15 s watchdog) never ran
+
+
 def test_graded_runs_share_grading_timeout_s(bench):
     trial = bench(str(CASES / "grading_budget"), "--agent=oracle").trial("oracle")
     assert trial["outcome"] == "failed" and trial["reason"] == "grading_timeout", trial

@@ -1,7 +1,7 @@
 """Judge of shape_mismatch_train (trusted: runs no agent code): get_model, validate and the transforms of the
 agent's train.py, observed on inputs drawn at grading, against torchvision's MobileNetV2, a reference
-validation loop and the reference resize of the same digits. (get_datasets is judged against the served MNIST
-files by check_artifacts.py, which may read the asset.)"""
+validation loop and the reference resize of the same digits (what a transformed digit must be: image_spec.py).
+(get_datasets is judged against the served MNIST files by check_artifacts.py, which may read the asset.)"""
 import torch
 import torch.nn as nn
 from mldb_judge import Checks, close
@@ -9,6 +9,7 @@ from torchvision import transforms
 from torchvision.models import mobilenet_v2
 from PIL import Image
 
+from image_spec import TRANSFORMS_CHECK, digit_image
 from probes import validate_fixture
 
 
@@ -61,13 +62,6 @@ def correlation(a, b):
     return float((a * b).sum() / (a.norm() * b.norm() + 1e-12))
 
 
-def digit_image(t, what):
-    """A float32 (C, H, H) tensor with C = 1 or 3: the fix may make channels here or in the training loop."""
-    assert isinstance(t, torch.Tensor) and t.dtype == torch.float32, f"{what}: not a float32 tensor"
-    assert t.dim() == 3 and t.shape[0] in (1, 3) and t.shape[1] == t.shape[2] >= 28, \
-        f"{what}: shape {tuple(t.shape)}, expected (1 or 3, H, H)"
-
-
 def judge(inputs, observed, profile):
     checks = Checks()
     with checks.check("get_model(10) is torchvision's MobileNetV2 with its 3-channel stem and a 1280→10 head "
@@ -85,8 +79,7 @@ def judge(inputs, observed, profile):
         assert 20.0 < acc < 90.0, f"the fixture itself is unsound (accuracy {acc})"
         close(got["loss"], loss, rtol=0, atol=1e-4, what="validation loss")
         close(got["acc"], acc, rtol=0, atol=1e-4, what="validation accuracy")
-    with checks.check("both transforms turn a 28x28 digit into a square 1- or 3-channel float tensor carrying "
-                      "the digit"):
+    with checks.check(TRANSFORMS_CHECK):
         got = observed.need("transforms")
         for i, digit in enumerate(inputs["digits"]):
             val, train = got["val"][i], got["train"][i]
