@@ -2,7 +2,7 @@
 
     MLDB_TASK_PYTHON=<task env python> python benchmarks/assets_bench.py [--cache-dir DIR] [--fresh]
         [--only NAME ...]
-    python benchmarks/assets_bench.py --jobs 1 16 [--only NAME ...] [--scratch DIR]
+    python benchmarks/assets_bench.py --jobs 1 16 [--only NAME ... | --suite] [--scratch DIR]
 
 --fresh generates into a new temporary cache (measures generation); otherwise the recorded generation
 times of the cached assets are printed. --only limits it to some assets (the throughput part needs
@@ -45,9 +45,11 @@ def compare_jobs(jobs: list[int], names: list[str], scratch: Path | None) -> Non
         finally:
             shutil.rmtree(cache, ignore_errors=True)
         walls.append(wall)
-        seconds = seconds or {m["asset"]: m["generation_s"] for m in metas}
+        own = {m["asset"]: m["generation_s"] for m in metas}
+        seconds = seconds or own
         print(f"jobs {n:3d}: {len(status)} assets in {wall:7.1f} s wall (generation times add up to "
-              f"{sum(m['generation_s'] for m in metas):.1f} s)" + (f"; not ok: {failed}" if failed else ""))
+              f"{sum(own.values()):.1f} s)" + (f"; not ok: {failed}" if failed else ""))
+        print("  " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(own.items(), key=lambda kv: -kv[1])), flush=True)
     for n, wall in zip(jobs[1:], walls[1:]):
         print(f"jobs {n} vs {jobs[0]}: {walls[0] / wall:.2f}x faster")
     # what side by side can give at best: the longest chain of an asset and its sources, or the total / cores
@@ -70,9 +72,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only", nargs="*", default=None, help="asset names (default: all)")
     ap.add_argument("--jobs", type=int, nargs="+", default=None, help="compare preparing with N jobs (see above)")
+    ap.add_argument("--suite", action="store_true", help="--jobs: the assets the tasks under cases/ need")
     ap.add_argument("--scratch", type=Path, default=None, help="--jobs: where the fresh caches go (default: TMPDIR)")
     args = ap.parse_args()
     if args.jobs:
+        if args.suite:
+            from pytest_mldevbench.assets.prepare import _task_assets
+            cases = Path(__file__).resolve().parent.parent / "cases"
+            args.only = _task_assets(sorted(p.parent for p in cases.rglob("task.toml")))
         compare_jobs(args.jobs, args.only or [a.name for a in manifest.order() if a.kind != "missing"], args.scratch)
         return
     cache = Path(tempfile.mkdtemp(prefix="mldb-assets-")) if args.fresh else args.cache_dir

@@ -138,7 +138,7 @@ def test_boolq_and_evaldebug(svc, task_python):
     rec = svc.meta("boolq-evaldebug")["recorded"]
     for tag in ("A", "B"):
         c = rec[f"correct_{tag}"]
-        assert abs(c["no_token_type_ids"] - c["reference"]) >= 3 and abs(c["max_length_128"] - c["reference"]) >= 3
+        assert abs(c["no_token_type_ids"] - c["reference"]) >= 3  # the task's bug changes the count
         assert 65 <= rec[f"ref_{tag}"] <= 85
     out = run_py(task_python, f"""
         import json, zipfile, pandas as pd

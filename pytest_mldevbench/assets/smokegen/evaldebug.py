@@ -1,10 +1,14 @@
 """bert_eval_debug's smoke data: long-passage BoolQ pairs labelled by the reference checkpoint, ~25 % flipped.
 
-The seed is re-drawn until each bug alone (dropping token_type_ids; max_length 128 instead of 256) changes
-the number of correct predictions by >= 3 and every reference logit margin is >= 1e-3.
+The seed is re-drawn until the task's bug (evaluating without token_type_ids) changes the number of correct
+predictions by >= 3 and every reference logit margin is >= 1e-3. The reference predictions are those of
+bert_eval_debug's reference evaluation (max_length 256, all three inputs); here each batch is padded only to
+its longest pair (pairs sorted by length), which leaves every prediction as it is (padding is masked out) and
+costs a fraction of padding everything to 256.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +16,25 @@ import numpy as np
 from .boolq import rows, write_boolq_zip
 from .common import rng
 
+MAX_THREADS = 8  # torch threads for the forward passes (fewer where fewer cores are ours)
 LONG_PASSAGE = (13, 26)  # filler sentences: passages of roughly 100-250 tokens
 
 
 def logits(model, tokenizer, items: list[dict], max_length: int, with_segments: bool) -> np.ndarray:
+    """[n, 2] logits of the question/passage pairs, truncated to max_length; batches of 32 pairs of similar
+    length, each padded to its longest pair; rows in the order of `items`."""
     import torch
-    out = []
+    enc = tokenizer([x["question"] for x in items], [x["passage"] for x in items], truncation=True,
+                    max_length=max_length)
+    order = sorted(range(len(items)), key=lambda i: len(enc["input_ids"][i]))
+    keys = ["input_ids", "attention_mask"] + (["token_type_ids"] if with_segments else [])
+    out = np.zeros((len(items), 2), dtype=np.float32)
     with torch.no_grad():
-        for i in range(0, len(items), 32):
-            part = items[i:i + 32]
-            enc = tokenizer([x["question"] for x in part], [x["passage"] for x in part], truncation=True,
-                            padding="max_length", max_length=max_length, return_tensors="pt")
-            if not with_segments:
-                enc.pop("token_type_ids")
-            out.append(model(**enc).logits.float().numpy())
-    return np.concatenate(out)
+        for i in range(0, len(order), 32):
+            part = order[i:i + 32]
+            batch = tokenizer.pad({k: [enc[k][j] for j in part] for k in keys}, return_tensors="pt")
+            out[part] = model(**batch).logits.float().numpy()
+    return out
 
 
 def centre_bias(model, tokenizer_dir: Path, seed: int) -> None:
@@ -61,19 +69,21 @@ def _labelled_set(model, tok, seed: int, tag: str, n: int, avoid_flips: int = -1
         flip = fr.permutation(n)[:n_flip]
         labels[flip] = 1 - labels[flip]
         correct = {"reference": int((pred == labels).sum()),
-                   "no_token_type_ids": int((logits(model, tok, items, 256, False).argmax(1) == labels).sum()),
-                   "max_length_128": int((logits(model, tok, items, 128, True).argmax(1) == labels).sum())}
-        if all(abs(correct[k] - correct["reference"]) >= 3 for k in ("no_token_type_ids", "max_length_128")):
+                   "no_token_type_ids": int((logits(model, tok, items, 256, False).argmax(1) == labels).sum())}
+        if abs(correct["no_token_type_ids"] - correct["reference"]) >= 3:
             for item, y in zip(items, labels):
                 item["label"] = bool(y)
             return items, correct, attempt, n_flip
-    raise RuntimeError(f"boolq-evaldebug: no seed within {max_tries} tries makes both bugs matter")
+    raise RuntimeError(f"boolq-evaldebug: no seed within {max_tries} tries makes the bug matter")
 
 
 def generate(out: Path, seed: int, deps: dict) -> dict:
     """BoolQ.zip (given data) and BoolQ-variant.zip (hidden run B), plus reference accuracies ref_A/ref_B."""
-    _ = __import__("torch").manual_seed(seed)
-    __import__("torch").set_num_threads(2)
+    import torch
+    torch.manual_seed(seed)
+    # Only argmax predictions with margins >= 1e-3 reach the files, so the thread count does not change them;
+    # more threads shorten the longest chain of asset generation (the checkpoint, then this).
+    torch.set_num_threads(max(1, min(MAX_THREADS, len(os.sched_getaffinity(0)))))
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     ckpt = deps["hf-tinybert-boolq"]
     model = AutoModelForSequenceClassification.from_pretrained(str(ckpt)).eval()
