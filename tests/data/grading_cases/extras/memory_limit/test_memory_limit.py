@@ -12,4 +12,6 @@ def test_memory_limit(grading):
                   f"exit {small.returncode}, oom {small.oom}")
     grading.check(f"600 MiB within {limit * 1024:.0f} MiB is ended by the kernel", big.oom and big.returncode != 0,
                   f"exit {big.returncode}, oom {big.oom}")
-    grading.check("without memory_gb the task's 2 GiB apply", grading.run(["python", "-c", FILL, "600"]).returncode == 0)
+    plain = grading.run(["python", "-c", FILL, "600"])
+    grading.check("600 MiB without memory_gb (the task's 2 GiB apply) runs", plain.returncode == 0 and not plain.oom,
+                  f"exit {plain.returncode}, oom {plain.oom}")
