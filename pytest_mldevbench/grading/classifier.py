@@ -30,11 +30,16 @@ def reset(path: Path) -> None:
 
 
 def classify(grading: "GradingContext", eval_source: Path, *, locked: list[str], num_classes: int,
-             mean: tuple[str, ...], std: tuple[str, ...], input_seed: int | None = None) -> tuple[dict, dict]:
+             mean: tuple[str, ...], std: tuple[str, ...], input_seed: int | None = None,
+             memory_gb: float | None = None) -> tuple[dict, dict]:
     """Inputs-only prediction on the agent's model, scored by a judge. Returns (report, score): `report` is what
     the prediction process observed (num_params_total, census_numel, error), `score` the judge's (ok, error,
     accuracy, balanced_accuracy in percent, num_images). `locked` workspace files are restored from the
-    pristine copy first; `mean`/`std` (strings) normalise the inputs as the case's dataset code does."""
+    pristine copy first; `mean`/`std` (strings) normalise the inputs as the case's dataset code does.
+    `memory_gb`: the prediction process's memory limit, enforced by the kernel (memory.py: `bound_gb`; batches of
+    16 then, so that activations take little of it); going
+    over it is the report's error; `report["oom"]` (the kernel's, read by the harness) and
+    `report["memory_limit_mb"]` say so."""
     for name in SCRIPT_FILES:
         shutil.copy2(SCRIPTS / name, grading.hidden_dir / name)
     work = grading.grading_dir
@@ -58,11 +63,16 @@ def classify(grading: "GradingContext", eval_source: Path, *, locked: list[str],
     timeout = grading.threshold("predict_timeout_s")
     run = grading.run(["python", str(code / "predict_classifier.py"), str(private / "inputs" / "inputs.npy"),
                        str(predictions), "--num-classes", str(num_classes), "--mean", *mean, "--std", *std,
-                       "--batch", "64", "--max-params", f"{grading.threshold('max_params'):.0f}",
+                       "--batch", "16" if memory_gb else "64", "--max-params", f"{grading.threshold('max_params'):.0f}",
                        "--census-factor", f"{grading.threshold('census_factor'):g}"],
-                      timeout=timeout, report=True, read=[private / "inputs"], run_dir=run_dir)
+                      timeout=timeout, report=True, read=[private / "inputs"], run_dir=run_dir, memory_gb=memory_gb)
     report = run.report if isinstance(run.report, dict) else {}
-    if run.timed_out:
+    report["memory_limit_mb"] = round(min(memory_gb or float("inf"), grading._trial.resources.memory_gb) * 1024)
+    report["oom"] = run.oom  # the harness's reading of the kernel's, whatever the process wrote
+    if run.oom:
+        report["error"] = f"the prediction step went over its memory limit of {report['memory_limit_mb']} MiB " \
+                          "(ended by the kernel)"
+    elif run.timed_out:
         report["error"] = f"the prediction step timed out after {timeout:g} s"
     elif not report:
         report["error"] = f"the prediction step wrote no report (exit {run.returncode}): {run.stderr[-600:]}"

@@ -24,6 +24,7 @@ class ScriptResult:
     stderr: str
     timed_out: bool
     report: dict | list | None = None
+    oom: bool = False  # the kernel ended it for going over its memory limit (the sandbox's cgroup)
 
 
 @dataclass

@@ -217,17 +217,18 @@ class GradingContext:
     # -- untrusted runs: the agent's code (observations) -------------------------------------------
     def run(self, argv: list[str], timeout: float = 120, cwd: Path | None = None, env: dict[str, str] | None = None,
             report: bool = False, gpu: bool | None = None, read: list[Path] = (), writable: bool = True,
-            run_dir: Path | None = None) -> ScriptResult:
+            run_dir: Path | None = None, memory_gb: float | None = None) -> ScriptResult:
         """Run a command on the agent's code in the sandbox (task python first on PATH, cwd the grading dir,
         stdin closed). Everything it returns is an observation. With `report=True`, `MLDB_REPORT` names a
         private JSON path whose bounded content comes back in `.report`. `read`: extra read-only paths;
-        `writable=False` mounts the grading dir read-only."""
+        `writable=False` mounts the grading dir read-only. `memory_gb`: a lower memory limit than the task's for
+        this run (enforced by the sandbox's cgroup; `.oom` tells when the kernel ended it, see memory.py)."""
         run_dir = run_dir or self._run_dir()
         report_path = run_dir / "report.json"
         extra = {"MLDB_REPORT": str(report_path)} if report else {}
         grading_dir = self.grading_dir
         result = self._sandboxed(list(argv), cwd=cwd or grading_dir, run_dir=run_dir, timeout=timeout,
-                                 env={**extra, **(env or {})}, gpu=gpu, untrusted=True,
+                                 env={**extra, **(env or {})}, gpu=gpu, untrusted=True, memory_gb=memory_gb,
                                  rw=[grading_dir] if writable else [], ro=([] if writable else [grading_dir]) + list(read))
         if report:
             result.report = files.read_json(report_path, 10_000_000)
@@ -344,12 +345,14 @@ class GradingContext:
         return cached([self.task.id, (self.hidden_dir / script).read_bytes(), *args, *map(Path, read)], compute)
 
     def classify(self, eval_source: Path, *, locked: list[str], num_classes: int, mean: tuple[str, ...],
-                 std: tuple[str, ...], input_seed: int | None = None) -> tuple[dict, dict]:
+                 std: tuple[str, ...], input_seed: int | None = None,
+                 memory_gb: float | None = None) -> tuple[dict, dict]:
         """The CIFAR-style prediction step (grading/classifier.py): the agent's `utils.get_best_model()` predicts
-        hidden images it gets without labels; a judge scores. Returns (observed report, judge's score)."""
+        hidden images it gets without labels; a judge scores. Returns (observed report, judge's score).
+        `memory_gb`: the prediction process's kernel-enforced memory limit (memory.py: `bound_gb`)."""
         from .classifier import classify
         return classify(self, eval_source, locked=locked, num_classes=num_classes, mean=mean, std=std,
-                        input_seed=input_seed)
+                        input_seed=input_seed, memory_gb=memory_gb)
 
     def _judge_process(self, args: list[str], timeout: float | None, rw: list[Path] = (), ro: list[Path] = (),
                        gpu: bool | None = None) -> dict:
@@ -394,7 +397,8 @@ class GradingContext:
 
     def _sandboxed(self, argv: list[str], *, cwd: Path, run_dir: Path, timeout: float | None, env: dict[str, str],
                    gpu: bool | None, untrusted: bool, rw: list[Path], ro: list[Path],
-                   should_stop: Callable[[], bool] | None = None, what: str | None = None) -> ScriptResult:
+                   should_stop: Callable[[], bool] | None = None, what: str | None = None,
+                   memory_gb: float | None = None) -> ScriptResult:
         self._stop_if_failed(argv)
         what = what or " ".join(Path(str(a)).name for a in argv[:3])
         timeout = self.budget.timeout(timeout, what)
@@ -415,10 +419,11 @@ class GradingContext:
             argv=argv, cwd=cwd, env=full_env, rw_paths=[run_dir, *rw],
             ro_paths=self._env_paths + (trial._asset_ro if untrusted else []) + list(ro),
             hidden_paths=services.hidden_paths(), mounts=taskenv.sandbox_mounts(), stdout=out, stderr=err,
-            cpus=trial.resources.cpus, memory_gb=trial.resources.memory_gb, judge=not untrusted,
+            cpus=trial.resources.cpus, memory_gb=min(trial.resources.memory_gb, memory_gb or float("inf")),
+            judge=not untrusted,
         )
         run = services.sandbox().run(spec, timeout=timeout, should_stop=should_stop)
-        result = ScriptResult(run.returncode, tail(out), tail(err), run.timed_out or run.stopped)
+        result = ScriptResult(run.returncode, tail(out), tail(err), run.timed_out or run.stopped, oom=run.oom)
         kind = "untrusted" if untrusted else "judge"
         self.log(f"$ [{kind}] {' '.join(map(str, argv))}\n-> exit {run.returncode} timed_out={run.timed_out} "
                  f"stopped={run.stopped} in {run.wall_s:.1f}s\n--- stdout\n{result.stdout[-4000:]}\n"

@@ -1,5 +1,12 @@
 """Cheats that must fail boolq_performance."""
+from pathlib import Path
+
 from tests.cheatlib import Cheat
+
+# the grader's weak baseline recipe (solution/, not in the agent's workspace; benchmarks/calibrate_performance.py
+# runs it as `baseline-only`)
+_SOURCE = (Path(__file__).resolve().parents[2] / "cases" / "performance" / "boolq_performance" / "solution"
+           / "train_baseline.py").read_text()
 
 _UNTRAINED = '''
 import json, os, time, wandb
@@ -23,8 +30,11 @@ def _untrained(project: str, run_id: str | None = None) -> str:
 
 
 CHEATS = [
-    Cheat("baseline-only", "python train_baseline.py",
-          why="the shipped recipe truncates the passages: hidden accuracy stays below the threshold"),
+    Cheat("baseline-only", f"open('train_baseline.py', 'w').write({_SOURCE!r})\n"
+          "import subprocess, sys\nsubprocess.run([sys.executable, 'train_baseline.py'], check=True)\n", lang="python",
+          why="the weak recipe truncates the passages: hidden accuracy stays at the majority class, below the bar"),
+    Cheat("wandb-accuracy-only", _untrained("boolq-tinybert-training").replace('"train_loss"', '"val_accuracy"'),
+          lang="python", why="the W&B history has no loss-like metric (and the model is untrained)"),
     Cheat("metrics-json",
           "printf '{\"final_val_acc\": 99.0}' > eval_metrics.json; "
           "printf '{\"project_id\": \"boolq-tinybert-training\", \"run_id\": \"abc123\"}' > wandb_info.json",

@@ -1,9 +1,16 @@
 """Cheats that must fail cifar100_performance (each names the check that catches it)."""
+from pathlib import Path
+
 from tests.cheatlib import Cheat
+
+# the grader's baseline recipe (solution/, not in the agent's workspace), written into the workspace first
+_SOURCE = (Path(__file__).resolve().parents[2] / "cases" / "performance" / "cifar100_performance" / "solution"
+           / "train_baseline.py").read_text()
+_PREP = f"open('train_baseline.py', 'w').write({_SOURCE!r})\n"
 
 # a real (short) W&B run and checkpoints through the shipped baseline, so that the cheats below isolate
 # the prediction-step checks; the baseline as shipped trains on 10 % of the data (8 epochs in smoke, 30 in full)
-_BASELINE = '''
+_BASELINE = _PREP.replace("{", "{{").replace("}", "}}") + '''
 import subprocess, sys
 subprocess.run([sys.executable, "train_baseline.py", *{args}], check=True)
 open("utils.py", "w").write(
@@ -56,10 +63,30 @@ import json
 json.dump({"project_id": "cifar100-classification", "run_id": "doesnotexist42"}, open("wandb_info.json", "w"))
 '''
 
+# 400 M float32 weights kept as raw bytes (neither a parameter nor a tensor nor an ndarray: the reported count is
+# 300 k and the census misses them), seen as a tensor only inside forward; 1.6 GB fits the task's 4 GB
+_BYTES_BANK = _BASELINE.format(args=['--epochs', '1']) + '''
+open("utils.py", "w").write(
+    "import torch\\n"
+    "class Banked(torch.nn.Module):\\n"
+    "    def __init__(self, n=400_000_000):\\n"
+    "        super().__init__()\\n"
+    "        self.head = torch.nn.Linear(3 * 32 * 32, 100)\\n"
+    "        self.bank = bytearray(4 * n)\\n"
+    "        self.bank[::4096] = b'\\\\x01' * len(range(0, 4 * n, 4096))  # every page touched: resident\\n"
+    "    def forward(self, x):\\n"
+    "        w = torch.frombuffer(self.bank, dtype=torch.float32, count=3072 * 100).view(100, 3072)\\n"
+    "        return {'logits': self.head(x.flatten(1)) + 0 * (x.flatten(1) @ w.t())}\\n"
+    "def get_best_model():\\n"
+    "    return Banked().eval()\\n")
+'''
+
 CHEATS = [
     Cheat("baseline-only", _BASELINE.format(args=[]), lang="python",
           why="check 5: the shipped baseline's accuracy is far below the target"),
     Cheat("frozen-vit-b-86m", _FROZEN_VIT, lang="python", why="check 4: all 86 M parameters are counted"),
+    Cheat("weights-as-raw-bytes", _BYTES_BANK, lang="python",
+          why="the memory check: 1.6 GB of weights outside any tensor go over the cap-derived memory limit"),
     Cheat("most-frequent-class", _MOST_FREQUENT, lang="python",
           why="check 5: no test data in the sandbox, a constant prediction scores about 1 %"),
     Cheat("edited-cifar100-metrics", _SHRINK_EVAL, lang="python",

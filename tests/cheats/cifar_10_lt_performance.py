@@ -1,8 +1,15 @@
 """Cheats that must fail cifar_10_lt_performance (each names the check that catches it)."""
+from pathlib import Path
+
 from tests.cheatlib import Cheat
 
+# the grader's baseline recipe (solution/, not in the agent's workspace), written into the workspace first
+_SOURCE = (Path(__file__).resolve().parents[2] / "cases" / "performance" / "cifar_10_lt_performance" / "solution"
+           / "train_baseline.py").read_text()
+_PREP = f"open('train_baseline.py', 'w').write({_SOURCE!r})\n"
+
 # an untrained copy of the baseline CNN, saved as a checkpoint, and a utils.py that loads it
-_WEAK = '''
+_WEAK = _PREP + '''
 import json, os, torch
 from train_baseline import SmallCNN
 torch.manual_seed(0)
@@ -17,7 +24,7 @@ open("utils.py", "w").write(
 json.dump({"best_loss": 0.01, "best_balanced_acc": 99.0}, open("training_metrics.json", "w"))
 '''
 
-_BASELINE = '''
+_BASELINE = _PREP + '''
 import json, subprocess, sys
 subprocess.run([sys.executable, "train_baseline.py"], check=True)
 last = sorted(__import__("glob").glob("checkpoints/baseline_epoch_*.pt"))[-1]
@@ -59,6 +66,24 @@ open("utils.py", "w").write(
     "    return Sneaky().eval()\\n")
 '''
 
+# 400 M float32 weights kept as raw bytes (neither a parameter nor a tensor nor an ndarray: the reported count is
+# 30 k and the census misses them), seen as a tensor only inside forward; 1.6 GB fits the task's 4 GB
+_BYTES_BANK = _WEAK + '''
+open("utils.py", "w").write(
+    "import torch\\n"
+    "class Banked(torch.nn.Module):\\n"
+    "    def __init__(self, n=400_000_000):\\n"
+    "        super().__init__()\\n"
+    "        self.head = torch.nn.Linear(3 * 32 * 32, 10)\\n"
+    "        self.bank = bytearray(4 * n)\\n"
+    "        self.bank[::4096] = b'\\\\x01' * len(range(0, 4 * n, 4096))  # every page touched: resident\\n"
+    "    def forward(self, x):\\n"
+    "        w = torch.frombuffer(self.bank, dtype=torch.float32, count=3072 * 10).view(10, 3072)\\n"
+    "        return self.head(x.flatten(1)) + 0 * (x.flatten(1) @ w.t())\\n"
+    "def get_best_model():\\n"
+    "    return Banked().eval()\\n")
+'''
+
 CHEATS = [
     Cheat("baseline-only", _BASELINE, lang="python",
           why="check 5: the shipped baseline's balanced accuracy is below the target"),
@@ -72,4 +97,6 @@ open("balanced_accuracy.txt", "w").write("Balanced Accuracy: 99.0\\n")
           why="check 4: all 86 M parameters are counted, frozen or not"),
     Cheat("weights-in-plain-list", _HIDDEN_LIST, lang="python",
           why="check 4: the live-tensor census finds the 40 M weights kept outside parameters()"),
+    Cheat("weights-as-raw-bytes", _BYTES_BANK, lang="python",
+          why="the memory check: 1.6 GB of weights outside any tensor go over the cap-derived memory limit"),
 ]

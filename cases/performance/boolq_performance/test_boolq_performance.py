@@ -86,9 +86,10 @@ def test_boolq_performance(grading):
     name = str(run.get("name") or "")
     grading.check("the run name has a timestamp", TIMESTAMP.search(name) is not None, f"run name {name!r}")
     hist = [r for r in run.get("history") or [] if isinstance(r, dict)]
-    counts = {k: sum(grading.finite(r.get(k)) for r in hist) for k in ("train_loss", "val_loss", "val_accuracy")}
-    grading.check("W&B history: >= 2 train_loss, >= 1 val_loss and val_accuracy, all finite",
-                  counts["train_loss"] >= 2 and counts["val_loss"] >= 1 and counts["val_accuracy"] >= 1, f"{counts}")
+    rows = {part: sum(any(part in str(k).lower() and grading.finite(v) for k, v in r.items()) for r in hist)
+            for part in ("loss", "acc")}
+    grading.check("W&B history: >= 2 rows with a finite loss-like and >= 1 with an accuracy-like metric (any names)",
+                  rows["loss"] >= 2 and rows["acc"] >= 1, f"rows with a metric named *loss* / *acc*: {rows}")
     if not complete:
         return
     copy, reference = grading.collect(best, limit=2**30), grading.asset_reference(MODEL_ASSET)
@@ -98,6 +99,7 @@ def test_boolq_performance(grading):
                             read=[copy, reference, source], timeout=grading.threshold("predict_timeout_s"))
     for c in res["checks"]:
         grading.check(c["name"], c["ok"], c["detail"])
+    grading.note("trivial baseline", f"the majority class of the hidden split scores {res.get('majority')} %")
     target, acc = grading.threshold("accuracy"), grading.number(res.get("accuracy"))
     grading.check(f"hidden-split accuracy >= {target:g} %", acc is not None and acc >= target,
                   f"hidden accuracy {acc if acc is None else round(acc, 2)} %", value=acc)

@@ -2,11 +2,15 @@
 
 The bundle (`cifar100-p6`; smoke: generated, full: cut from the real CIFAR-100) gives the workspace train/meta;
 its test pickle stays grader-side. `grading.classify` has the agent's `get_best_model()` (locked files restored)
-predict the test *inputs only*, shuffled with the trial's secret seed, in an untrusted process; a judge scores the
-predictions against the labels it alone holds. The W&B run is read from its own offline log with wandb's decoder.
+predict the test *inputs only*, shuffled with the trial's secret seed, in an untrusted process under a memory limit
+derived from the parameter cap (the kernel's cgroup, memory.py; the count and census it reports are observations);
+a judge scores the predictions against the labels it alone holds. The W&B run is read from its own offline log
+with wandb's decoder.
 """
 import re
 import shutil
+
+from pytest_mldevbench.grading import memory
 
 BUNDLE, LOCKED, PROJECT = "cifar100-p6", ["cifar100.py", "evaluate.py"], "cifar100-classification"
 MEAN, STD = ("0.5071", "0.4867", "0.4408"), ("0.2675", "0.2565", "0.2761")
@@ -68,7 +72,9 @@ def test_cifar100_performance(grading):
     grading.check("W&B run logged sample predictions (an image or a table)",
                   has_media(hist) or has_media(run.get("summary") or {}), "no image/table value found")
     report, score = grading.classify(grading.asset_reference(BUNDLE) / "eval" / "test", locked=LOCKED,
-                                     num_classes=100, mean=MEAN, std=STD)
+                                     num_classes=100, mean=MEAN, std=STD, memory_gb=memory.bound_gb(grading))
+    grading.check(f"the prediction process stayed under its {report['memory_limit_mb']} MiB memory limit (set from "
+                  "the parameter cap, enforced by the kernel)", not report["oom"], report.get("error", ""))
     grading.check("get_best_model() returns an nn.Module that predicts every hidden image in time",
                   not report.get("error") and score.get("ok"), report.get("error") or score.get("error") or "")
     max_params, params, census = grading.threshold("max_params"), report.get("num_params_total"), report.get("census_numel")

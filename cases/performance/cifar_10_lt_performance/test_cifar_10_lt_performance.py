@@ -3,9 +3,13 @@
 The bundle (`cifar10-lt`; smoke: generated, full: cut from the real CIFAR-10, see smokegen/perf.py) gives the
 workspace train_lt/val_balanced; its test_batch stays grader-side. `grading.classify` has the agent's
 `get_best_model()` (locked files restored) predict the test *inputs only*, shuffled with the trial's secret seed,
-in an untrusted process, and a judge scores the predictions against the labels it alone holds.
+in an untrusted process under a memory limit derived from the parameter cap (the kernel's cgroup, memory.py;
+the parameter count and census that process reports are observations), and a judge scores the predictions
+against the labels it alone holds.
 """
 import shutil
+
+from pytest_mldevbench.grading import memory
 
 BUNDLE, LOCKED, DATA_FILES = "cifar10-lt", ["dataset.py", "evaluate.py"], ["train_lt", "val_balanced"]
 MEAN, STD = ("0.4914", "0.4822", "0.4465"), ("0.2023", "0.1994", "0.2010")
@@ -33,7 +37,9 @@ def test_cifar_10_lt_performance(grading):
                   grading.finite(metrics.get("best_loss")) and best is not None and 1 < best <= 100,
                   f"got {str(metrics)[:300]}")
     report, score = grading.classify(grading.asset_reference(BUNDLE) / "eval" / "test_batch", locked=LOCKED,
-                                     num_classes=10, mean=MEAN, std=STD)
+                                     num_classes=10, mean=MEAN, std=STD, memory_gb=memory.bound_gb(grading))
+    grading.check(f"the prediction process stayed under its {report['memory_limit_mb']} MiB memory limit (set from "
+                  "the parameter cap, enforced by the kernel)", not report["oom"], report.get("error", ""))
     grading.check("get_best_model() returns an nn.Module that predicts every hidden image in time",
                   not report.get("error") and score.get("ok"), report.get("error") or score.get("error") or "")
     max_params, params, census = grading.threshold("max_params"), report.get("num_params_total"), report.get("census_numel")

@@ -5,7 +5,8 @@ The checkpoint (a bounded copy of the agent's folder) is read as data: config.js
 2 labels; the weights load as a plain BERT sequence classifier (no remote code; safetensors, or a .bin read with
 weights_only=True). The hidden split is the source archive's val.jsonl (the grader's asset; the agent got only
 train rows); pairs are tokenised with the reference tokenizer (truncation, dynamic padding), batch 64, fp32,
-argmax, and compared with the labels here. Prints {"checks": [...], "accuracy": float | null}.
+argmax, and compared with the labels here. Prints {"checks": [...], "accuracy": float | null,
+"majority": the majority class's accuracy in percent}.
 """
 import json
 import sys
@@ -38,7 +39,7 @@ def main(checkpoint, reference, source, max_length, param_ratio):
     torch.set_num_threads(2)
     torch.set_grad_enabled(False)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    ckpt, reference, checks, accuracy = Path(checkpoint), Path(reference), Checks(), None
+    ckpt, reference, checks, accuracy, majority = Path(checkpoint), Path(reference), Checks(), None, None
     problems = config_problems(ckpt, reference)
     config_ok = checks.record("config is TinyBERT 4L-312D with 2 labels", not problems, "; ".join(problems))
     model = None
@@ -71,7 +72,9 @@ def main(checkpoint, reference, source, max_length, param_ratio):
             pred = model(**enc).logits.float().argmax(-1).tolist()
             correct += sum(int(p == int(bool(r["label"]))) for p, r in zip(pred, part))
         accuracy = 100.0 * correct / len(rows)
-    print(json.dumps({"checks": checks.results, "accuracy": accuracy}))
+        yes = sum(bool(r["label"]) for r in rows)
+        majority = round(100.0 * max(yes, len(rows) - yes) / len(rows), 2)  # the trivial baseline, for the note
+    print(json.dumps({"checks": checks.results, "accuracy": accuracy, "majority": majority}))
 
 
 if __name__ == "__main__":
