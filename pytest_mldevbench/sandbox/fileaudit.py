@@ -85,13 +85,11 @@ class FileAudit:
         return [sys.executable, "-I", "-S", str(LAUNCHER), str(self.fd), program().hex(), "--", *argv]
 
     def probes(self) -> list[str]:
-        """Distinct probes in the order seen (at most MAX_KEPT), then 'N more' when there were more; waits
-        (briefly) for the listener's thread to see the run's end."""
-        self._closed = True  # called once the run has ended
+        """Distinct probes in the order seen (at most MAX_KEPT; `count` has them all, repeats included). Called
+        once the run has ended: waits (briefly) for the listener's thread to finish."""
+        self._closed = True
         self._thread.join(5)
-        kept = list(self._seen)[:MAX_KEPT]
-        more = self.count - len(kept)
-        return kept + ([f"{more} more"] if more > 0 else [])
+        return list(self._seen)
 
     def close(self, wait_s: float = 5.0) -> None:
         self._closed = True
