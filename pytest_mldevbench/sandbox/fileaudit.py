@@ -2,9 +2,13 @@
 
 A launcher (audit_launch.py) installs a seccomp filter with a user-notification listener before it execs
 bubblewrap, and hands the listener to this process. Every process of the sandbox inherits the filter: each
-`open`/`openat`/`openat2`, `execve`/`execveat` and `chdir` call waits while a thread here reads its path
-from `/proc/<pid>/mem`, and then goes on unchanged (SECCOMP_USER_NOTIF_FLAG_CONTINUE). The audit allows and refuses nothing: the mounts
-still decide what exists (a time-of-check race only changes what is recorded, never what is reached).
+`open`/`openat`/`openat2`, `execve`/`execveat` and `chdir` call, and each call that writes a path (`creat`,
+`mkdir`, `unlink`, `rename`, `link`, `truncate`, `chmod`, `chown` and their `*at` forms: the first path),
+waits while a thread here reads its path from `/proc/<pid>/mem`, and then goes on unchanged
+(SECCOMP_USER_NOTIF_FLAG_CONTINUE). The audit allows and refuses no path: the mounts still decide what
+exists (a race between the read and the call changes only what is recorded, never what is reached). The one
+call it refuses is `io_uring_setup` (ENOSYS; programs fall back to plain calls), since io_uring opens files
+past any filter.
 
 What bubblewrap does before it execs the run's init (resolving the sources of its mounts on the host) is
 the harness's own doing and not recorded: recording starts at the second `execve` (the launcher's of
@@ -13,11 +17,10 @@ bubblewrap is the first).
 A path is a *probe* when it lies in one of the run's hidden places (`SandboxSpec.hidden_paths`: the
 repository, the output and scratch folders holding other trials, the caches, the harness's home) outside
 everything the run is shown (its binds) and its own folders (`SandboxSpec.audit`); listing a folder on the
-way to a shown path is one. Only calls that open, run or enter a path are audited: reading anything, a listing
-included, takes one of them, and leaving out the `stat` family (which Python's start, `pytest` and `git`
-use to look upwards for landmarks and configuration) keeps the cost low. Paths are taken as text, resolved
-against the process's working or `dirfd` folder; a link inside a shown folder that points into a hidden
-place is seen under its own name (the audit does not follow links).
+way to a shown path is one. The `stat` family is not audited (Python's start, `pytest` and `git` look
+upwards with it, and reading anything, a listing included, takes an open), which keeps the cost low. Paths
+are taken as text, resolved against the process's working or `dirfd` folder; a link inside a shown folder
+that points into a hidden place is seen under its own name (the audit does not follow links).
 """
 from __future__ import annotations
 
@@ -35,14 +38,22 @@ from pathlib import Path
 LAUNCHER = Path(__file__).with_name("audit_launch.py")
 MAX_KEPT = 50  # distinct probes kept per run (the count says how many there were)
 AT_FDCWD = -100
-RET_ALLOW, RET_USER_NOTIF = 0x7FFF0000, 0x7FC00000
+RET_ALLOW, RET_USER_NOTIF, RET_ENOSYS = 0x7FFF0000, 0x7FC00000, 0x00050000 | errno.ENOSYS
 NOTIF_RECV, NOTIF_SEND, NOTIF_ID_VALID = 0xC0502100, 0xC0182101, 0x40082102
 FLAG_CONTINUE = 1
-# per architecture: audit arch, {nr: (path arg, dirfd arg or None)}: open, openat, openat2, execve, execveat, chdir
+# per architecture: audit arch, {nr: (path arg, dirfd arg or None)}: open, openat, openat2, execve, execveat, chdir,
+# and the calls that write a path (creat, mkdir*, rmdir, unlink*, rename*, link*, truncate, chmod*, chown*)
 CALLS = {
-    "x86_64": (0xC000003E, {2: (0, None), 257: (1, 0), 437: (1, 0), 59: (0, None), 322: (1, 0), 80: (0, None)}),
-    "aarch64": (0xC00000B7, {56: (1, 0), 437: (1, 0), 221: (0, None), 281: (1, 0), 49: (0, None)}),
+    "x86_64": (0xC000003E, {
+        2: (0, None), 257: (1, 0), 437: (1, 0), 59: (0, None), 322: (1, 0), 80: (0, None),
+        85: (0, None), 83: (0, None), 258: (1, 0), 84: (0, None), 87: (0, None), 263: (1, 0), 82: (0, None),
+        264: (1, 0), 316: (1, 0), 86: (0, None), 265: (1, 0), 76: (0, None), 90: (0, None), 268: (1, 0),
+        92: (0, None), 94: (0, None), 260: (1, 0)}),
+    "aarch64": (0xC00000B7, {
+        56: (1, 0), 437: (1, 0), 221: (0, None), 281: (1, 0), 49: (0, None), 34: (1, 0), 35: (1, 0), 38: (1, 0),
+        276: (1, 0), 37: (1, 0), 45: (0, None), 53: (1, 0), 54: (1, 0)}),
 }
+IO_URING_SETUP = 425  # both architectures: io_uring opens files past any filter, so an audited run has none
 EXECS = {"x86_64": (59, 322), "aarch64": (221, 281)}
 
 
@@ -51,12 +62,14 @@ def supported() -> bool:
 
 
 def program(machine: str | None = None) -> bytes:
-    """BPF: the calls of CALLS on the native ABI → notify the listener; all else allowed (other ABIs are
+    """BPF: the calls of CALLS on the native ABI → notify the listener; io_uring_setup → ENOSYS (programs fall
+    back to plain system calls; docker's default profile refuses it too); all else allowed (other ABIs are
     refused by the init's own filter)."""
     audit, calls = CALLS[machine or os.uname().machine]
     ld, jeq, ret = 0x20, 0x15, 0x06
     nrs = sorted(calls)
-    code = [(ld, 4, 0, 0), (jeq, audit, 1, 0), (ret, RET_ALLOW, 0, 0), (ld, 0, 0, 0)]
+    code = [(ld, 4, 0, 0), (jeq, audit, 1, 0), (ret, RET_ALLOW, 0, 0), (ld, 0, 0, 0),
+            (jeq, IO_URING_SETUP, 0, 1), (ret, RET_ENOSYS, 0, 0)]
     for i, nr in enumerate(nrs):  # each match jumps to the notify at the end
         code.append((jeq, nr, len(nrs) - i, 0))
     code += [(ret, RET_ALLOW, 0, 0), (ret, RET_USER_NOTIF, 0, 0)]
