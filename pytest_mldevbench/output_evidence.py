@@ -62,21 +62,24 @@ def output_flags(given: Path, snap: Path, inputs: list[Path] = ()) -> Iterator[t
 
 
 def _outputs(given: Path, snap: Path) -> dict[str, int]:
-    """rel -> size of the snapshot's new or changed data files."""
-    before = _files(given)
+    """rel -> size of the snapshot's new or changed data files (a file of the given size and modification time,
+    which the copies keep, is taken as unchanged without hashing: given datasets can be large)."""
+    before = _files(given, stamps=True)
     out = {}
-    for rel, size in _files(snap).items():
+    for rel, (size, mtime) in _files(snap, stamps=True).items():
         if rel.endswith(NOT_DATA):
             continue
-        if rel in before and before[rel] == size and ws.file_digest(given / rel) == ws.file_digest(snap / rel):
+        if rel in before and before[rel][0] == size and (before[rel][1] == mtime or ws.file_digest(given / rel)
+                                                           == ws.file_digest(snap / rel)):
             continue
         out[rel] = size
     return out
 
 
-def _files(root: Path, limit: int = MAX_INPUT_FILES) -> dict[str, int]:
-    """rel -> size of the regular files under `root` (links not followed; hidden and tool folders left out)."""
-    found: dict[str, int] = {}
+def _files(root: Path, limit: int = MAX_INPUT_FILES, stamps: bool = False) -> dict:
+    """rel -> size (or (size, mtime_ns) with `stamps`) of the regular files under `root` (links not followed;
+    hidden and tool folders left out)."""
+    found: dict = {}
     if not root.is_dir():
         return found
     for top, dirs, files in os.walk(root):
@@ -88,7 +91,7 @@ def _files(root: Path, limit: int = MAX_INPUT_FILES) -> dict[str, int]:
             except OSError:
                 continue
             if os.path.isfile(path) and not os.path.islink(path):
-                found[os.path.relpath(path, root)] = st.st_size
+                found[os.path.relpath(path, root)] = (st.st_size, st.st_mtime_ns) if stamps else st.st_size
             if len(found) >= limit:
                 return found
     return found
