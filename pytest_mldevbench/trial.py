@@ -377,16 +377,8 @@ class Trial:
 
 
     def input_folders(self) -> list[Path]:
-        """Read-only inputs the agent was shown besides its workspace: its TORCH_HOME, and the grader-side copies
-        of the assets it fetched from the mirror (the bytes it was served)."""
-        folders = list(self._asset_ro)
-        mirror = self.services.running_assets() if self._asset_env else None
-        for name in sorted({e["asset"] for e in (self.assets_log or {}).get("fetched", []) if e.get("asset")}):
-            try:
-                folders.append(mirror.reference(name))
-            except (KeyError, OSError, AttributeError):
-                continue
-        return folders
+        """Read-only inputs the agent was shown besides its workspace (its TORCH_HOME)."""
+        return list(self._asset_ro)
 
     def _record_assets(self) -> dict:
         """assets.json (every request of this trial's mirror prefix: fetched and refused) and its summary for

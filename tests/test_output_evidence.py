@@ -27,6 +27,10 @@ def test_honest_outputs_are_clean(tmp_path):
     (snap / "metrics.json").write_text('{"accuracy": 0.81, "loss": 0.52, "epochs": 3, "note": "trained for real"}')
     (snap / "train_copy.py").write_text((given / "train.py").read_text())  # code copied around: not data
     (snap / "__init__.py").write_text("")
+    (snap / "best").mkdir()  # a checkpoint copied whole, names kept
+    (snap / "best" / "model.pt").write_bytes((snap / "model.pt").read_bytes())
+    (snap / "data").mkdir()  # a given file moved into place under its own name
+    (snap / "data" / "base.pt").write_bytes((given / "ckpt" / "base.pt").read_bytes())
     assert list(output_flags(given, snap)) == []
 
 
