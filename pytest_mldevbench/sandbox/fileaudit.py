@@ -153,7 +153,10 @@ class FileAudit:
                         continue
                     break
                 nid, pid, _, nr, _, _, *args = struct.unpack_from("QIIiIQ6Q", notif)
-                path = self._path(pid, nr, args, mems)
+                try:
+                    path = self._path(pid, nr, args, mems)
+                except Exception:  # noqa: BLE001 - the call must go on whatever this thread fails at
+                    path = None
                 ident.value = nid
                 valid = libc.ioctl(listener, NOTIF_ID_VALID, ctypes.byref(ident)) == 0  # the read was of that call
                 struct.pack_into("QqiI", resp, 0, nid, 0, 0, FLAG_CONTINUE)
