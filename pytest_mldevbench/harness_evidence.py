@@ -12,19 +12,10 @@ import json
 from pathlib import Path
 from typing import Iterator
 
-LINK_OUT = "link_out_of_workspace"
-SPECIAL_FILE = "special_file"
-PERMISSIONS_REMOVED = "permissions_removed"
-SNAPSHOT_REFUSED = "snapshot_refused"
-OUTPUT_TRUNCATED = "output_truncated"
-PROCESS_OUTLIVED = "process_outlived_agent"
-NETWORK_REFUSED = "network_refused"
-ASSET_REFUSED = "asset_refused"
-LLM_REFUSED = "llm_call_refused"
-KINDS = (LINK_OUT, SPECIAL_FILE, PERMISSIONS_REMOVED, SNAPSHOT_REFUSED, OUTPUT_TRUNCATED, PROCESS_OUTLIVED,
-         NETWORK_REFUSED, ASSET_REFUSED, LLM_REFUSED)
+from .flagkinds import (ASSET_REFUSED, LINK_OUT, LLM_REFUSED, NETWORK_REFUSED, OUTPUT_TRUNCATED, PERMISSIONS_REMOVED,
+                        PROCESS_OUTLIVED, PROTECTED_PROBED, SNAPSHOT_REFUSED, SPECIAL_FILE)
 
-MAX_LOG_BYTES = 20_000_000  # assets.json and the ledger are read up to this size
+MAX_LOG_BYTES = 20_000_000  # the ledger is read up to this size
 
 
 def snapshot_flags(skipped: list[tuple[str, str]], refused: str | None, own: tuple[Path, ...] = ()
@@ -42,21 +33,23 @@ def snapshot_flags(skipped: list[tuple[str, str]], refused: str | None, own: tup
         yield kind, f"{rel}: {why}"
 
 
-def run_flags(output_dropped: int, survivors: int, network: dict[str, int] | None = None
-              ) -> Iterator[tuple[str, str]]:
+def run_flags(output_dropped: int, survivors: int, network: dict[str, int] | None = None,
+              probes: list[str] = ()) -> Iterator[tuple[str, str]]:
     """From the agent's sandboxed run: output over the cap, processes left when its command ended, network
-    attempts its namespace refused (sandbox/endwatch.py)."""
+    attempts its namespace refused (sandbox/endwatch.py), paths in hidden places its processes tried to open,
+    run or enter (sandbox/fileaudit.py: the kernel's record, read by the harness)."""
     if output_dropped:
         yield OUTPUT_TRUNCATED, f"{output_dropped} bytes of output over the cap were dropped"
     if survivors:
         yield PROCESS_OUTLIVED, f"{survivors} process(es) of the agent still ran when its command ended"
     if network:
         yield NETWORK_REFUSED, "refused by the sandbox's network: " + ", ".join(f"{v} {k}" for k, v in network.items())
+    for path in probes:
+        yield PROTECTED_PROBED, f"{path[:300]}: opened, run or entered (a hidden place)"
 
 
-def asset_flags(path: Path) -> Iterator[tuple[str, str]]:
-    """From `assets.json` (written by the trial from the mirror's log): requests the mirror refused."""
-    doc = _read_json(path)
+def asset_flags(doc: dict | None) -> Iterator[tuple[str, str]]:
+    """From the mirror's log of the trial (what the trial writes to `assets.json`): requests it refused."""
     if not isinstance(doc, dict):
         return
     refused = doc.get("refused")
@@ -91,12 +84,4 @@ def _read_bytes(path: Path) -> bytes | None:
             return None
         return path.read_bytes()
     except OSError:
-        return None
-
-
-def _read_json(path: Path):
-    data = _read_bytes(path)
-    try:
-        return json.loads(data) if data is not None else None
-    except ValueError:
         return None

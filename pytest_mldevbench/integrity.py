@@ -24,18 +24,8 @@ from pathlib import Path
 from typing import Iterator
 
 from . import workspace as ws
-
-PROTECTED_EDITED = "protected_file_edited"
-TEST_FILE_EDITED = "test_file_edited"
-TEST_CONFIG_ADDED = "test_config_added"
-PACKAGE_INSTALL = "package_install"
-OUTSIDE_WORKSPACE = "path_outside_workspace"
-PROCESS_KILL = "process_kill"
-STARTUP_HOOK = "python_startup_hook"
-INTERNALS_CODE = "interpreter_internals_code"
-LIBRARY_PATCHED = "library_patched"
-KINDS = (PROTECTED_EDITED, TEST_FILE_EDITED, TEST_CONFIG_ADDED, PACKAGE_INSTALL, OUTSIDE_WORKSPACE, PROCESS_KILL,
-         STARTUP_HOOK, INTERNALS_CODE, LIBRARY_PATCHED)
+from .flagkinds import (FLAGS_INCOMPLETE, INTERNALS_CODE, LIBRARY_PATCHED, OUTSIDE_WORKSPACE, PACKAGE_INSTALL,
+                        PROCESS_KILL, PROTECTED_EDITED, STARTUP_HOOK, TEST_CONFIG_ADDED, TEST_FILE_EDITED)
 
 MAX_PER_KIND = 5  # evidence kept per kind (the count says how many more there were)
 TEST_FILE = re.compile(r"(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py)$|(^|/)tests?/")
@@ -283,8 +273,10 @@ def _flag(kind: str, evidence: str, source: str | None, step: int | None = None)
 
 
 def flags_of(trial) -> list[dict]:
-    """The flags of a `Trial` at record time: its snapshot, trajectory.json, home, run, assets.json, ledger."""
+    """The flags of a `Trial` at record time: its snapshot (against what it was given), trajectory.json, home,
+    run (with the file-access audit), the mirror's log, the ledger."""
     from . import harness_evidence as he
+    from .output_evidence import output_flags
     from .report.trajectories import read
     task, cfg = trial.task, trial.cfg
     snap = trial.snapshot if trial.snapshot.is_dir() else None
@@ -294,14 +286,17 @@ def flags_of(trial) -> list[dict]:
     try:
         skipped = he.snapshot_flags(trial.snapshot_skipped, trial.snapshot_refused, (trial.home, trial.agent_dir))
         observed = [(k, e, "snapshot") for k, e in skipped]
-        ran = he.run_flags(r.output_dropped or 0, trial.survivors, trial.network_refused)
+        ran = he.run_flags(r.output_dropped or 0, trial.survivors, trial.network_refused, trial.file_probes)
         observed += [(k, e, "sandbox") for k, e in ran]
         observed += [(k, e, "home") for k, e in home_flags(trial.home)]
-        observed += [(k, e, "assets.json") for k, e in he.asset_flags(trial.out / "assets.json")]
+        if snap is not None:
+            outputs = output_flags(task.workspace, snap, trial.input_folders())
+            observed += [(k, e, "snapshot") for k, e in outputs]
+        observed += [(k, e, "assets.json") for k, e in he.asset_flags(trial.assets_log)]
         observed += [(k, e, "llm_ledger.jsonl") for k, e in he.ledger_flags(trial.out / "llm_ledger.jsonl")]
         return compute(read(trial.out), task.workspace, snap, trial.protected_hashes, off_limits, own, observed)
     except OSError as exc:  # an unreadable file in what the agent left: say so, the outcome stands
-        return [_flag("flags_incomplete", f"could not compute flags: {exc}", None)]
+        return [_flag(FLAGS_INCOMPLETE, f"could not compute flags: {exc}", None)]
 
 
 def summary(flags: list[dict]) -> str:

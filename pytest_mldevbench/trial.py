@@ -89,6 +89,8 @@ class Trial:
         self.snapshot_refused: str | None = None  # why the snapshot refused the workspace whole
         self.survivors = 0  # processes of the agent still running when its command ended (the sandbox saw)
         self.network_refused: dict[str, int] = {}  # network attempts its sandbox refused, by kind
+        self.file_probes: list[str] = []  # paths in hidden places its processes reached for (sandbox/fileaudit.py)
+        self.assets_log: dict | None = None  # the mirror's log of this trial (assets.json), once recorded
         self.agent_result: dict | None = None
         self.stop_reason: str | None = None  # which harness limit stopped the agent, in words
         self._model_name: str | None = None
@@ -259,6 +261,7 @@ class Trial:
             + list(agent.ro_paths(ctx)) + ([solution] if solution else []),
             hidden_paths=services.hidden_paths(), mounts=taskenv.sandbox_mounts(), stdout=self.out / "agent.log",
             cpus=self.resources.cpus, memory_gb=self.resources.memory_gb,
+            audit=[self.scratch, self.out],  # its own folders: looking into them is no probe
         )
         try:
             run = sandbox.run(spec, timeout=self.agent_timeout(), should_stop=self._budget_exhausted)
@@ -266,7 +269,7 @@ class Trial:
             usage = self._close_meter()
         self.result.agent_exit_code = run.returncode
         self.result.output_dropped = run.output_dropped
-        self.survivors, self.network_refused = run.survivors, run.network_refused
+        self.survivors, self.network_refused, self.file_probes = run.survivors, run.network_refused, run.probes
         finished = run.returncode == 0 and not run.stopped
         self.stop_reason = (f"wall time limit ({self.agent_timeout():g} s)" if run.timed_out
                             else limit_reached(usage, self.cfg, finished))
@@ -373,12 +376,17 @@ class Trial:
         return r
 
 
+    def input_folders(self) -> list[Path]:
+        """Read-only inputs the agent was shown besides its workspace (its TORCH_HOME)."""
+        return list(self._asset_ro)
+
     def _record_assets(self) -> dict:
         """assets.json (every request of this trial's mirror prefix: fetched and refused) and its summary for
         result.json; the mirror's log is the record (a separate service, not the agent's word)."""
         mirror = self.services.running_assets() if self._asset_env else None
         log = (mirror.trial_assets(self.result.trial_id) if mirror is not None
                else {"fetched": [], "refused": [], "not_found": [], "dropped": 0})
+        self.assets_log = log
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "assets.json").write_text(json.dumps(log, indent=1))

@@ -43,19 +43,33 @@ def test_run_flags():
         ("network_refused", "refused by the sandbox's network: 2 connects refused, 1 no route")]
 
 
-def test_refused_asset_requests_from_assets_json(tmp_path):
-    path = tmp_path / "assets.json"
-    assert list(he.asset_flags(path)) == []  # no mirror used: no file
-    path.write_text(json.dumps({"fetched": [{"asset": "cifar10", "method": "GET", "path": "cifar10/x.tar.gz",
-                                             "status": 200, "bytes": 10}],
-                                "refused": [{"asset": None, "method": "GET", "path": "cifar10-test/y.bin",
-                                             "status": 404}], "dropped": 3}))
-    assert list(he.asset_flags(path)) == [("asset_refused", "GET cifar10-test/y.bin: refused (404)"),
-                                          ("asset_refused", "3 more requests refused (not logged one by one)")]
-    path.write_text(json.dumps({"fetched": [], "refused": []}))
-    assert list(he.asset_flags(path)) == []
-    path.write_text("not json")
-    assert list(he.asset_flags(path)) == []
+def test_refused_asset_requests_from_the_mirror_log():
+    assert list(he.asset_flags(None)) == []  # no mirror used
+    log = {"fetched": [{"asset": "cifar10", "method": "GET", "path": "cifar10/x.tar.gz", "status": 200, "bytes": 10}],
+           "refused": [{"asset": None, "method": "GET", "path": "cifar10-test/y.bin", "status": 404}], "dropped": 3}
+    assert list(he.asset_flags(log)) == [("asset_refused", "GET cifar10-test/y.bin: refused (404)"),
+                                         ("asset_refused", "3 more requests refused (not logged one by one)")]
+    assert list(he.asset_flags({"fetched": [], "refused": []})) == []
+    assert list(he.asset_flags({"refused": "junk"})) == []
+
+
+def test_probes_of_the_file_audit_are_flagged():
+    assert list(he.run_flags(0, 0, None, [])) == []
+    assert list(he.run_flags(0, 0, None, ["/repo/cases"])) == [
+        ("protected_path_probed", "/repo/cases: opened, run or entered (a hidden place)")]
+
+
+def test_every_flag_kind_is_registered_once_with_its_source():
+    import ast
+    from pathlib import Path
+
+    from pytest_mldevbench import flagkinds
+    assert len(set(flagkinds.FLAGS)) == len(flagkinds.FLAGS) and all(flagkinds.FLAGS.values())
+    pkg = Path(flagkinds.__file__).parent
+    for name in ("integrity.py", "harness_evidence.py", "output_evidence.py"):  # no flag name spelt out elsewhere
+        tree = ast.parse((pkg / name).read_text())
+        strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        assert not strings & set(flagkinds.FLAGS), (name, strings & set(flagkinds.FLAGS))
 
 
 def test_meter_refusals_from_the_ledger(tmp_path):

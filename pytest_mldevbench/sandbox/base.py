@@ -29,6 +29,8 @@ class SandboxSpec:
     cpus: float = 2
     memory_gb: float = 4
     judge: bool = False  # trusted hidden code (a judge process): a uid of its own, apart from agent code's
+    audit: list[Path] | None = None  # audit file access (fileaudit.py; None: not); the run's own folders beyond
+                                      # its binds, which it may look into
 
 
 @dataclass
@@ -41,6 +43,7 @@ class RunResult:
     output_dropped: int = 0   # bytes of output over the cap, counted but not kept (output.py)
     survivors: int = 0        # processes still running when the command ended (where the backend can tell)
     network_refused: dict = field(default_factory=dict)  # refused network attempts by kind (endwatch.py)
+    probes: list[str] = field(default_factory=list)  # hidden places it reached for (fileaudit.py), where audited
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Launch:
     oom_killed: Callable[[], bool] = lambda: False
     survivors: Callable[[], int] = lambda: 0
     network_refused: Callable[[], dict] = dict
+    probes: Callable[[], list[str]] = list
 
 
 class Sandbox:
@@ -110,7 +114,7 @@ def _supervise(launch: Launch, spec: SandboxSpec, timeout: float, should_stop, p
     code = None if (timed_out or stopped) else proc.returncode
     return RunResult(code, timed_out, stopped, time.monotonic() - start, oom=launch.oom_killed(),
                      output_dropped=dropped, survivors=launch.survivors(),
-                     network_refused=launch.network_refused())
+                     network_refused=launch.network_refused(), probes=launch.probes())
 
 
 def wait_until_done(wait_once: Callable[[], bool], start: float, timeout: float,

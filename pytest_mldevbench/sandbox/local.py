@@ -43,6 +43,7 @@ from .base import Launch, Sandbox, SandboxSpec
 from .bridge import UnixBridge, loopback_ports
 from .cgroups import PIDS_LIMIT, Cgroups
 from .endwatch import EndWatch
+from .fileaudit import FileAudit, supported
 from .identity import HOSTNAME, UID_KIND, SandboxUsers
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -114,17 +115,26 @@ class LocalSandbox(Sandbox):
         self.users.of(spec.judge).give(_unique(spec.rw_paths))
         ports = loopback_ports(spec.env.values())
         bridge = UnixBridge(ports) if ports else None
-        group = watch = None
+        group = watch = audit = None
         try:
+            if spec.audit is not None and supported():
+                shown = [*spec.ro_paths, *spec.rw_paths, *spec.audit, *_init_python()[1]]
+                audit = FileAudit(list(spec.hidden_paths), shown)
+            wrap = audit.wrap if audit is not None else list
+            audited = dict(probes=audit.probes) if audit is not None else {}
+            audit_fds = (audit.fd,) if audit is not None else ()
             group = self.cgroups.make(int(max(spec.memory_gb, 0.25) * 2**30))
             if group is None:
                 argv = self.command(spec, bridge=bridge)
-                yield Launch(argv)
+                yield Launch(wrap(argv), audit_fds, **audited)
                 return
             watch = EndWatch(group)
             argv = self.command(spec, bridge=bridge, cgroup_fds=group.fds, report_fd=watch.init_fd)
-            yield Launch(argv, (*group.fds, watch.init_fd), group.oom_killed, watch.survivors, watch.network_refused)
+            yield Launch(wrap(argv), (*group.fds, watch.init_fd, *audit_fds), group.oom_killed, watch.survivors,
+                         watch.network_refused, **audited)
         finally:
+            if audit is not None:
+                audit.close()
             if watch is not None:
                 watch.close()
             if group is not None:
