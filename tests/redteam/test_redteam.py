@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_mldevbench.sandbox import fileaudit
 from pytest_mldevbench.sandbox.local import LocalSandbox
 from tests.redteam.agents import GENERIC_CHEATS, agent_names
 
@@ -43,6 +44,8 @@ def test_every_generic_cheat_fails_on_every_task(bench, case):
     always = {c.agent for c in GENERIC_CHEATS if c.flagged == "always"}
     if not LocalSandbox().cgroups.version:  # no run cgroup here: processes left running cannot be counted
         always.discard("redteam-background")
+    if not fileaudit.supported():  # no file-access audit on this architecture: probes are not recorded
+        always.discard("redteam-snoop")
     for agent in agents:
         t = trials.get(agent)
         if t is None:
