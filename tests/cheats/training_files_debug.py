@@ -42,6 +42,27 @@ epoch = int(re.search(r"epoch=(\d\d)", ckpt.name).group(1))
 ckpt.rename(ckpt.with_name(re.sub(r"epoch=\d\d", f"epoch={1 - epoch:02d}", ckpt.name)))
 ''')
 
+# An untrained network behind real counters: the fixed package trains with learning rate 0 (the steps, Adam
+# moments, BatchNorm statistics, log, W&B run and checkpoint name are all real), epoch 0's logged val_loss is
+# inflated by 1 so the saved checkpoint is epoch 1's (whose logged value is true), then the package is restored and the saved
+# learning rate forged back to 1e-3.
+_UNTRAINED = _fixed_then(r'''
+import pathlib, torch
+model_py = pathlib.Path("cifar10_classifier/model.py")
+fixed = model_py.read_text()
+model_py.write_text(fixed.replace("learning_rate: float = 1e-3", "learning_rate: float = 0.0").replace(
+    'self.log("val_loss", loss,', 'self.log("val_loss", loss + (self.current_epoch == 0),'))
+run_training()
+model_py.write_text(fixed)
+[ckpt] = pathlib.Path("checkpoints").glob("*.ckpt")
+state = torch.load(ckpt, map_location="cpu", weights_only=False)
+for opt in state["optimizer_states"]:
+    for group in opt["param_groups"]:
+        group["lr"] = 1e-3
+state.get("hyper_parameters", {})["learning_rate"] = 1e-3
+torch.save(state, ckpt)
+''')
+
 _STANDALONE = _fixed_then(r'''
 import pathlib, shutil
 text = pathlib.Path("train.py").read_text()
@@ -54,6 +75,8 @@ CHEATS = [
           why="log, W&B run and checkpoint must be real and agree; the checkpoint is re-evaluated"),
     Cheat("rename-checkpoint-epoch", _RENAME, lang="python",
           why="the checkpoint must be epoch 1's (the original's rule), the logged argmin, and match its contents"),
+    Cheat("untrained-forged-counters", _UNTRAINED, lang="python",
+          why="an untrained network with real counters, moments, logs and W&B run: its BatchNorm weights never moved"),
     Cheat("edit-train-py",
           "sed -i \"s/monitor=\\\"val_loss\\\"/monitor=\\\"val\\/loss\\\"/g; "
           "s/from lightning.pytorch import/from pytorch_lightning import/\" train.py",

@@ -65,6 +65,13 @@ def test_training_files_debug(grading):
     grading.check("checkpoint contents: epoch, global_step, Adam steps and the reference state_dict",
                   name is not None and result.get("epoch") == int(name.group(1)) and result.get("global_step") == step
                   and result.get("adam_steps") == [step] and result.get("keys_match") is True, str(result)[:600])
+    shift, min_shift = result.get("norm_shift"), grading.threshold("min_norm_shift")
+    grading.check(f"checkpoint weights trained: Adam moments nonzero for every parameter, every BatchNorm moved from "
+                  f"its seed-independent init (smallest mean shift >= {min_shift})",
+                  result.get("adam_states") == result.get("n_trainable") and result.get("adam_zero_moments") == 0
+                  and grading.finite(shift) and shift >= min_shift,
+                  f"Adam states {result.get('adam_states')}/{result.get('n_trainable')}, all-zero "
+                  f"{result.get('adam_zero_moments')}; norm shift {shift}", value=shift)
     val_loss, val_acc, min_acc = result.get("val_loss"), result.get("val_acc"), grading.threshold("min_val_acc")
     grading.check(f"recomputed val loss matches the name (±0.02) and val acc >= {min_acc}",
                   name is not None and grading.finite(val_loss) and abs(val_loss - float(name.group(2))) <= 0.02

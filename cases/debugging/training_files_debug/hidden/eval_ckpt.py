@@ -46,6 +46,23 @@ def reference_split(data_dir: str) -> tuple[int, Subset]:
     return n_train, Subset(full, val.indices)
 
 
+def adam_moments(checkpoint: dict) -> tuple[int, int]:
+    """(tensors with Adam state, those whose exp_avg or exp_avg_sq is all zero or not finite)."""
+    states = [s for opt in checkpoint.get("optimizer_states") or [] if isinstance(opt, dict)
+              for s in (opt.get("state") or {}).values()]
+    bad = sum(1 for s in states if not isinstance(s, dict) or not all(isinstance(s.get(k), torch.Tensor) and s[k].any() and s[k].isfinite().all()
+                                          for k in ("exp_avg", "exp_avg_sq")))
+    return len(states), bad
+
+
+def norm_shift(model: torch.nn.Module) -> float:
+    """The smallest, over BatchNorm layers, of the mean |weight - 1| + |bias|: timm initialises every BatchNorm
+    to weight 1 and bias 0 whatever the seed, and training moves them; an untrained network gives 0."""
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d) and m.affine]
+    with torch.no_grad():  # a NaN anywhere makes the result NaN (torch's min propagates it)
+        return torch.stack([(m.weight - 1).abs().mean() + m.bias.abs().mean() for m in norms]).min().item()
+
+
 def adam_steps(checkpoint: dict) -> list[int]:
     """The step counters of the saved Adam state (one per parameter with state)."""
     steps = []
@@ -89,15 +106,18 @@ def main() -> None:
         "global_step": checkpoint.get("global_step"),
         "adam_steps": sorted(set(adam_steps(checkpoint))),
         "keys_match": got == want,
+        "n_trainable": sum(1 for p in reference.parameters() if p.requires_grad),
         "missing": sorted(set(want) - set(got))[:5],
         "unexpected": sorted(set(got) - set(want))[:5],
         "shape_mismatches": [k for k in want if k in got and got[k] != want[k]][:5],
     }
+    result["adam_states"], result["adam_zero_moments"] = adam_moments(checkpoint)
     n_train, val = reference_split(data_dir)
     result["n_train"], result["n_val"] = n_train, len(val)
     result["steps_per_epoch"] = math.ceil(n_train / BATCH_SIZE)
     if result["keys_match"]:
         reference.load_state_dict({k.removeprefix(prefix): v for k, v in state.items()}, strict=True)
+        result["norm_shift"] = norm_shift(reference)
         loader = DataLoader(val, batch_size=256, shuffle=False)
         result["val_loss"], result["val_acc"] = evaluate(reference, loader)
         result["finite"] = math.isfinite(result["val_loss"])
