@@ -1,5 +1,6 @@
 """Validator for normalization_bug: probes run the transforms, get_model and the data functions on grading-time
-inputs, judged against the reference pipelines and the served MNIST files; the given entry script runs the
+inputs, judged against the reference pipelines and the served MNIST files, and a short run_training whose
+checkpoint and metrics must be consistent (a cheap early check); the given entry script runs the
 agent's train.py (an observation) and a judge recomputes the accuracy of the checkpoint it wrote on the whole
 served test split and compares the reported best_val_acc with it (hidden/judge.py, hidden/check_artifacts.py)."""
 import gzip

@@ -7,7 +7,7 @@ import torch.nn as nn
 from mldb_judge import Checks, close
 
 import mnist_reference as ref
-from probes import apply_transforms
+from probes import SHORT_RUN, apply_transforms
 
 
 def inputs(seed, profile):
@@ -24,7 +24,7 @@ def inputs(seed, profile):
         top, left = torch.randint(2, 12, (2,), generator=generator).tolist()
         d[top:top + 14, left:left + 5] = torch.randint(120, 256, (14, 5), generator=generator, dtype=torch.uint8)
         d[top:top + 4, left:left + 12] = torch.randint(120, 256, (4, 12), generator=generator, dtype=torch.uint8)
-    return {"probes": ["transforms", "model", "datasets"], "digits": digits,
+    return {"probes": ["transforms", "model", "datasets", "short_run"], "digits": digits,
             "seeds": torch.randint(2**31, (2,), generator=generator).tolist(),
             "model": {"state_dict": model.state_dict(), "x": torch.randn(2, 3, 32, 32, generator=generator)},
             "fractions": torch.rand(16, generator=generator, dtype=torch.float64).tolist()}
@@ -66,4 +66,16 @@ def judge(inputs, observed, profile):
         with torch.no_grad():
             close(got["logits"], reference.eval()(inputs["model"]["x"]), rtol=1e-4, atol=1e-5, scale_atol=True,
                   what="logits")
+    with checks.check(f"a short run_training (2 epochs of {SHORT_RUN} batches of 8) keeps its best epoch's checkpoint: "
+                      "best_val_acc is the best val_acc of its history and the BatchNorm layers counted that epoch's "
+                      "training batches (checked before the graded run, which checks the same)"):
+        got = observed.need("short_run")
+        accs = [h["val_acc"] for h in got["metrics"]["metrics_history"]]
+        best = got["metrics"]["best_val_acc"]
+        assert len(accs) == 2, f"{len(accs)} epochs in metrics_history, expected 2"
+        assert best == max(accs), f"best_val_acc {best} is not the best val_acc of the history {accs}"
+        epoch = accs.index(best) + 1
+        assert got["tracked"] == [SHORT_RUN * epoch], \
+            f"the BatchNorm layers counted {got['tracked']} training batches; the best epoch ({epoch}) ends after " \
+            f"{SHORT_RUN * epoch}"
     return checks
