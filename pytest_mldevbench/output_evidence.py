@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
@@ -39,8 +40,8 @@ def output_flags(given: Path, snap: Path, inputs: list[Path] = ()) -> Iterator[t
         elif rel.endswith(".json") and not _parses(snap / rel):
             yield OUTPUT_PLACEHOLDER, f"{rel}: not JSON"
     sized = {rel: size for rel, size in outputs.items() if size >= MIN_BYTES}
-    digests = {rel: ws.file_digest(snap / rel) for rel in sized
-               if list(sized.values()).count(sized[rel]) > 1}
+    per_size = Counter(sized.values())
+    digests = {rel: ws.file_digest(snap / rel) for rel, size in sized.items() if per_size[size] > 1}
     groups: dict[str, list[str]] = {}
     for rel, digest in digests.items():
         groups.setdefault(digest, []).append(rel)
@@ -57,7 +58,10 @@ def output_flags(given: Path, snap: Path, inputs: list[Path] = ()) -> Iterator[t
             by_digest.setdefault((path.stat().st_size, ws.file_digest(path)), name)
         except OSError:
             continue
+    source_sizes = {size for size, _ in by_digest}
     for rel, size in sized.items():
+        if size not in source_sizes:  # no given file of its size: nothing to hash it against
+            continue
         src = by_digest.get((size, digests.get(rel) or ws.file_digest(snap / rel)))
         if src is not None and os.path.basename(src) != os.path.basename(rel):
             yield OUTPUT_COPIES_INPUT, f"{rel}: the bytes of {src}"
