@@ -395,6 +395,15 @@ class GradingContext:
             self.stopped = f"grading stopped before `{command}`: a check had failed (--mldb-fail-fast)"
             raise GradingStopped(self.stopped)
 
+    def gpu_visible(self, gpu: bool | None = None) -> bool:
+        """Whether a grading run started with `gpu` (None: as the task's resources say) sees a GPU."""
+        return bool(self._visible_gpus(gpu))
+
+    def _visible_gpus(self, gpu: bool | None) -> str:
+        trial = self._trial
+        use_gpu = trial.resources.gpus > 0 if gpu is None else gpu
+        return trial.visible_gpus() if (use_gpu or trial.cfg.gpu_all) else ""
+
     def _sandboxed(self, argv: list[str], *, cwd: Path, run_dir: Path, timeout: float | None, env: dict[str, str],
                    gpu: bool | None, untrusted: bool, rw: list[Path], ro: list[Path],
                    should_stop: Callable[[], bool] | None = None, what: str | None = None,
@@ -411,8 +420,7 @@ class GradingContext:
             full_env.update(trial._asset_env)
         full_env.update(HOME=str(run_dir / "home"), PYTHONNOUSERSITE="1", PYTHONDONTWRITEBYTECODE="1",
                         XFORMERS_DISABLED="1")
-        use_gpu = trial.resources.gpus > 0 if gpu is None else gpu
-        full_env["CUDA_VISIBLE_DEVICES"] = trial.visible_gpus() if (use_gpu or trial.cfg.gpu_all) else ""
+        full_env["CUDA_VISIBLE_DEVICES"] = self._visible_gpus(gpu)
         full_env.update(env)
         out, err = run_dir / "stdout", run_dir / "stderr"
         spec = SandboxSpec(

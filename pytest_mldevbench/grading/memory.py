@@ -9,8 +9,11 @@ a machine without cgroups the sandbox falls back to a per-process RLIMIT_DATA). 
 
     report, score = grading.classify(..., memory_gb=memory.bound_gb(grading))
 
-What it cannot see: weights kept in GPU memory, or re-read from disk piece by piece during the forward pass
-(file pages are reclaimable, not charged as resident).
+A prediction step that sees a GPU gets `GPU_HOST_MB` more: CUDA's own host memory (driver, context and kernel
+images), which a CPU-only step does not pay. Without it the bound stops honest prediction on GPU machines
+(measured on an H100 without usable cgroups: the CIFAR-10-LT oracle's step failed to start CUDA under a 1039 MiB
+limit). What it cannot see: weights kept in GPU memory, or re-read from disk piece by piece during the forward
+pass (file pages are reclaimable, not charged as resident).
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from .context import GradingContext
 
 BYTES_PER_VALUE = 4  # float32
+GPU_HOST_MB = 1024  # CUDA's host memory in a prediction step (see the docstring)
 
 
 def bound_bytes(max_params: float, census_factor: float, base_mb: float) -> int:
@@ -30,6 +34,7 @@ def bound_bytes(max_params: float, census_factor: float, base_mb: float) -> int:
 
 
 def bound_gb(grading: "GradingContext") -> float:
-    """The bound from the task's thresholds `max_params`, `census_factor` and `predict_base_mb`, in GiB."""
-    return bound_bytes(grading.threshold("max_params"), grading.threshold("census_factor"),
-                       grading.threshold("predict_base_mb")) / 2**30
+    """The bound from the task's thresholds `max_params`, `census_factor` and `predict_base_mb` (plus
+    `GPU_HOST_MB` when the step's runs see a GPU), in GiB."""
+    base_mb = grading.threshold("predict_base_mb") + (GPU_HOST_MB if grading.gpu_visible() else 0)
+    return bound_bytes(grading.threshold("max_params"), grading.threshold("census_factor"), base_mb) / 2**30
