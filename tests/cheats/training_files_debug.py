@@ -63,6 +63,23 @@ state.get("hyper_parameters", {})["learning_rate"] = 1e-3
 torch.save(state, ckpt)
 ''')
 
+# The same untrained run, then what a forger who knows the checks writes on top: every BatchNorm weight and bias
+# moved by +-0.0015 (a mean shift of 0.003 per layer, above the floor; the val loss stays within the name's
+# rounding) and Adam moments drawn at random (nonzero, finite, of a plausible size). Only a displacement from the
+# seeded initial weights along Adam's own step direction tells it apart.
+_NOISED = _UNTRAINED + r'''
+g = torch.Generator().manual_seed(7)
+state = torch.load(ckpt, map_location="cpu", weights_only=False)
+for key, value in state["state_dict"].items():
+    if ".bn" in key and key.endswith((".weight", ".bias")):
+        value.add_(0.0015 * torch.sign(torch.randn(value.shape, generator=g)))
+for opt in state["optimizer_states"]:
+    for moments in opt["state"].values():
+        moments["exp_avg"] = 1e-3 * torch.randn(moments["exp_avg"].shape, generator=g)
+        moments["exp_avg_sq"] = 1e-6 * torch.rand(moments["exp_avg_sq"].shape, generator=g) + 1e-7
+torch.save(state, ckpt)
+'''
+
 _STANDALONE = _fixed_then(r'''
 import pathlib, shutil
 text = pathlib.Path("train.py").read_text()
@@ -77,6 +94,9 @@ CHEATS = [
           why="the checkpoint must be epoch 1's (the original's rule), the logged argmin, and match its contents"),
     Cheat("untrained-forged-counters", _UNTRAINED, lang="python",
           why="an untrained network with real counters, moments, logs and W&B run: its BatchNorm weights never moved"),
+    Cheat("untrained-noised-moments", _NOISED, lang="python",
+          why="BatchNorm noise and random moments on an untrained network: the weights did not move from the "
+              "seeded init along Adam's step direction"),
     Cheat("edit-train-py",
           "sed -i \"s/monitor=\\\"val_loss\\\"/monitor=\\\"val\\/loss\\\"/g; "
           "s/from lightning.pytorch import/from pytorch_lightning import/\" train.py",
