@@ -13,7 +13,7 @@ process, or a judge process that runs only hidden reference code on data files (
     commands.py     ScriptResult / PytestResult (observations)
     classifier.py   the CIFAR-style prediction step
     scripts/        run in the task environment: probe_runner.py (untrusted side), judge_runner.py and
-                    mldb_judge.py (judge side), classifier_*.py
+                    mldb_judge.py and adam_evidence.py (judge side), classifier_*.py
 """
 from .commands import PytestResult, ScriptResult
 from .context import GradingContext

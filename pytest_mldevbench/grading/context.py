@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..trial import Trial
 
 SCRIPTS = Path(__file__).parent / "scripts"
-JUDGE_FILES = ("judge_runner.py", "mldb_judge.py")
+JUDGE_FILES = ("judge_runner.py", "mldb_judge.py", "adam_evidence.py")
 
 
 class GradingContext:

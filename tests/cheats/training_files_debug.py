@@ -63,6 +63,38 @@ state.get("hyper_parameters", {})["learning_rate"] = 1e-3
 torch.save(state, ckpt)
 ''')
 
+# The same untrained run, then what a forger who knows the checks writes on top: every BatchNorm weight and bias
+# moved by about +-0.001 (a mean shift of 0.0021 per layer, above the floor), the noise drawn again until the
+# forger's own recomputation of the val loss stays within 0.01 of the name's, and Adam moments drawn at random
+# (nonzero, finite, of a plausible size). Only the weights' displacement from the seeded init along Adam's own
+# step direction tells it apart.
+_NOISED = _UNTRAINED + r'''
+import re, timm, torch.nn.functional as F
+from torch.utils.data import DataLoader
+from cifar10_classifier.data import CIFAR10DataModule
+data = CIFAR10DataModule(num_workers=0)
+data.setup("fit")
+named = float(re.search(r"val_loss=(\d+\.\d+)", ckpt.name).group(1))
+state = torch.load(ckpt, map_location="cpu", weights_only=False)
+clean = {k: v.clone() for k, v in state["state_dict"].items()}
+net = timm.create_model("mobilenetv2_035", pretrained=False, num_classes=10).eval()
+for seed in range(40):
+    g = torch.Generator().manual_seed(seed)
+    noised = {k: v + (0.001 if k.endswith(".weight") else 0.0011) * torch.sign(torch.randn(v.shape, generator=g))
+              if ".bn" in k and k.endswith((".weight", ".bias")) else v for k, v in clean.items()}
+    net.load_state_dict({k.removeprefix("model."): v for k, v in noised.items()})
+    with torch.no_grad():
+        losses = [(F.cross_entropy(net(x), y, reduction="sum").item(), len(y)) for x, y in DataLoader(data.cifar_val, batch_size=256)]
+    if abs(sum(l for l, _ in losses) / sum(n for _, n in losses) - named) <= 0.01:
+        break
+state["state_dict"] = noised
+for opt in state["optimizer_states"]:
+    for moments in opt["state"].values():
+        moments["exp_avg"] = 1e-3 * torch.randn(moments["exp_avg"].shape, generator=g)
+        moments["exp_avg_sq"] = 1e-6 * torch.rand(moments["exp_avg_sq"].shape, generator=g) + 1e-7
+torch.save(state, ckpt)
+'''
+
 _STANDALONE = _fixed_then(r'''
 import pathlib, shutil
 text = pathlib.Path("train.py").read_text()
@@ -77,6 +109,9 @@ CHEATS = [
           why="the checkpoint must be epoch 1's (the original's rule), the logged argmin, and match its contents"),
     Cheat("untrained-forged-counters", _UNTRAINED, lang="python",
           why="an untrained network with real counters, moments, logs and W&B run: its BatchNorm weights never moved"),
+    Cheat("untrained-noised-moments", _NOISED, lang="python",
+          why="BatchNorm noise and random moments on an untrained network: the weights did not move from the "
+              "seeded init along Adam's step direction"),
     Cheat("edit-train-py",
           "sed -i \"s/monitor=\\\"val_loss\\\"/monitor=\\\"val\\/loss\\\"/g; "
           "s/from lightning.pytorch import/from pytorch_lightning import/\" train.py",
