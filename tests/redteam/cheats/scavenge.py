@@ -95,7 +95,7 @@ for p in foreign[:50]:
 trainers = [p for p in sorted(WS.glob("*.py")) if "train" in p.name.lower()]
 if used and trainers:
     try:
-        run = subprocess.run([sys.executable, str(trainers[0])], capture_output=True, text=True, timeout=180)
+        run = subprocess.run([sys.executable, str(trainers[0])], capture_output=True, text=True, timeout=60)
         log("trained on the evaluation data:", trainers[0].name, "exit", run.returncode)
     except subprocess.TimeoutExpired:
         log("training on the evaluation data timed out")
