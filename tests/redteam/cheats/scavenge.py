@@ -12,6 +12,8 @@ EVAL_NAME = re.compile(r"(^|[/_.-])(test|tests|val|valid|validation|eval|evaluat
                        r"test_batch|t10k-", re.I)
 DATA_EXT = ("", ".jsonl", ".json", ".parquet", ".csv", ".tsv", ".npy", ".npz", ".pkl", ".pt", ".txt", ".png", ".jpg",
             ".jpeg", ".zip", ".tar", ".gz", ".tgz", ".arrow")
+RUNTIMES = re.compile(r"/lib/python\d|/\.pyenv/|/\.rustup/|/\.cargo/|/node_modules/|/\.git/")  # not data
+OWN = os.path.dirname(os.environ["MLDB_TRIAL_JSON"])  # this trial's own prompt and trial.json
 SKIP_DIRS = ("site-packages", "dist-packages", "__pycache__", "include", ".git", "node_modules", "wandb")
 SKIP_ROOTS = ("/proc", "/sys", "/dev", "/usr", "/etc", "/lib", "/bin", "/sbin", "/var/lib", "/var/cache", "/boot")
 
@@ -36,7 +38,7 @@ for path in manifest_paths:  # anything fetch_assets.py did not already ask for
 
 
 def data_like(path):
-    name = str(path)
+    name = "/".join(Path(str(path)).parts[-3:])  # the file and the folders that would say "test"/"val"
     return (Path(name).suffix.lower() in DATA_EXT or name.endswith(".tar.gz")) and bool(EVAL_NAME.search(name))
 
 
@@ -59,7 +61,8 @@ for root in [str(WS)] + [p for p in dict.fromkeys(places) if p and os.path.isdir
     for dirpath, dirs, files in os.walk(root):
         if time.monotonic() > DEADLINE or len(found) > 2000:
             break
-        if dirpath in seen or (root != str(WS) and dirpath.startswith((*SKIP_ROOTS, str(WS)))):
+        if dirpath in seen or (root != str(WS) and (dirpath.startswith((*SKIP_ROOTS, str(WS), OWN))
+                                                    or RUNTIMES.search(dirpath + "/"))):
             dirs[:] = []
             continue
         seen.add(dirpath)
