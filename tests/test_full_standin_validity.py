@@ -31,6 +31,9 @@ ALL = os.environ.get("MLDB_FULL_STANDIN_ALL") == "1"
 opt_in = pytest.mark.skipif(not ALL, reason="opt-in (MLDB_FULL_STANDIN_ALL=1): too slow for CI on 2 cores")
 # archives holding the public test/val splits that the full hidden evaluation sets are
 EVAL_ARCHIVES = {"cifar-10", "cifar-100", "boolq", "imagenette2-160", "voc2012-seg"}
+# folders a validator serves to its own trial (grading.serve_directory): the noisy-label task's train-side copy of
+# Imagenette, whose val/ is the local validation split, disjoint from the withheld images (test_perf_assets_b.py)
+SERVED_BY_VALIDATOR = {"full_train_workflow_performance_test": {"imagenette2-160-p2"}}
 
 
 def case(task_id: str) -> Path:
@@ -71,7 +74,7 @@ def test_null_and_the_scavenging_cheat_fail_and_no_evaluation_split_is_reached(b
     null, scavenge = trials_of(run, "null"), trials_of(run, "redteam-scavenge")
     assert sorted(null) == sorted(scavenge) == TASKS, run.output[-4000:]
     for task_id in TASKS:
-        own = set(task_assets(load_task(case(task_id))))
+        own = set(task_assets(load_task(case(task_id)))) | SERVED_BY_VALIDATOR.get(task_id, set())
         assert not own & EVAL_ARCHIVES, task_id
         for trial in (null[task_id], scavenge[task_id]):
             assert trial["outcome"] == "failed" and trial["score"] < 1.0, (task_id, trial["agent"], trial["detail"])
