@@ -95,19 +95,37 @@ def test_null_and_the_scavenging_cheat_fail_and_no_evaluation_split_is_reached(b
         assert found["used"] == [], (task_id, found["used"][:5])  # so it never trained on evaluation data
 
 
+# Full recipes that do not clear the smoke bar on smoke bytes, with the measured figure. For these the oracle must
+# fail on that one check only (every other check passed; the metric recomputed on the grader's split).
+SHORT_OF_SMOKE_BAR = {
+    "boolq_performance": "full recipe (AdamW 5e-5, 500 warm-up steps, 10 epochs) on the 200 training rows the full "
+                         "1000-row holdout leaves of the stand-in, with the stand-in TinyBERT (randomly initialised): "
+                         "57.83 % vs the smoke bar 85 % (measured on the 2-core dev machine)",
+}
+
+
 @pytest.mark.parametrize("task_id", [pytest.param(t, marks=[] if t in CI_ORACLES else [opt_in]) for t in TASKS])
-def test_the_oracle_passes_on_the_full_code_paths(bench, full_cache, task_id):
-    """Its verdict rests on the full paths: the bundles are the full cache's (derived train-side copies cut from
-    the stand-in archives where the task has them) and the recomputed metric is on the grader's split."""
+def test_the_oracle_on_the_full_code_paths(bench, full_cache, task_id):
+    """The oracle's full recipe, on stand-in data, graded against the smoke bars: it passes, or, where its recipe is
+    known to fall short on smoke bytes (SHORT_OF_SMOKE_BAR), every check but the metric bar passes and the metric is
+    recomputed. Either way the bundles it was graded on are the full cache's (fetched stand-ins, or train-side
+    copies derived from them)."""
     run = full_session(bench, full_cache, [task_id], ["oracle"], timeout=3600)
     oracle = run.trial("oracle")
-    assert oracle["outcome"] == "passed" and oracle["score"] == 1.0, (oracle["detail"], run.output[-3000:])
-    assert [c["value"] for c in oracle["checks"] if c["value"] is not None], oracle["checks"]
-    assert set(oracle["assets"]["fetched"]) <= set(task_assets(load_task(case(task_id))))
-    grader = load_task(case(task_id)).grader_assets
-    built = {p.parent.name: p.name for p in (full_cache / "assets" / "full").glob("*/*") if p.is_dir()}
-    assert all(built.get(a) in ("real",) or str(built.get(a, "")).startswith("derived-") for a in grader
-               if a not in PERF_SOURCES.values()), (grader, built)
+    checks = oracle["checks"]
+    failed = [c for c in checks if not c["ok"]]
+    if task_id in SHORT_OF_SMOKE_BAR and oracle["outcome"] == "failed":
+        assert len(failed) == 1 and failed[0] is checks[-1] and failed[0]["value"] is not None, (checks, run.output[-3000:])
+        print(f"{task_id}: oracle short of the smoke bar as recorded: {failed[0]['detail']}")
+    else:
+        assert oracle["outcome"] == "passed" and oracle["score"] == 1.0, (oracle["detail"], run.output[-3000:])
+        assert [c["value"] for c in checks if c["value"] is not None], checks
+    own = set(task_assets(load_task(case(task_id)))) | SERVED_BY_VALIDATOR.get(task_id, set())
+    assert set(oracle["assets"]["fetched"]) <= own, oracle["assets"]
+    keys = {p.parent.name: p.name for p in (full_cache / "assets" / "full").glob("*/*") if p.is_dir()}
+    for name in load_task(case(task_id)).grader_assets:
+        if name not in PERF_SOURCES.values():  # smoke-only sources: their validators read the real asset in full
+            assert keys.get(name) == "real" or keys.get(name, "").startswith("derived-"), (name, keys)
 
 
 @opt_in
