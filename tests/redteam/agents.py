@@ -88,9 +88,9 @@ FORGE_CHEATS = [
 # stand-in data (tests/test_full_standin_validity.py).
 SCAVENGE = GenericCheat("scavenge", "scavenge.py", "a trial's mirror prefix serves only its task's assets; "
                         "performance tasks' evaluation splits exist only in the grader's private reference, in both "
-                        "profiles (issue 22)", uses=("fetch_assets.py",), flagged="never",
-                        unflagged="what it does is ordinary reading and fetching: its refused requests are listed "
-                        "per trial (result.json `assets`, assets.json), not flagged")
+                        "profiles (issue 22); its search of the filesystem is recorded by the file-access audit "
+                        "(protected_path_probed), its refused requests per trial (asset_refused, assets.json)",
+                        uses=("fetch_assets.py",))
 GENERIC_CHEATS = GENERIC_CHEATS + FORGE_CHEATS + [SCAVENGE]
 # Not run on every task by test_redteam (scavenge, which starts with it, is); its own test is
 # tests/assets/test_fetch_everything.py, on the tasks whose hidden splits come from public archives.
