@@ -41,8 +41,8 @@ def install(assets_cache: Path, names: list[str], task_python: str | None = None
             tmp = target.with_name("real.tmp-standin")
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.copytree(smoke.files_dir(source), tmp / "files")
-            meta = {"asset": name, "profile": "full", "key": "real", "standin": f"smoke bytes of {source.name} (tests only)",
-                    "files": describe_files(tmp / "files"), "recorded": {}}
+            meta = {"asset": name, "profile": "full", "key": "real",
+                    "standin": f"smoke bytes of {source.name} (tests only)", "files": describe_files(tmp / "files"), "recorded": {}}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
             tmp.replace(target)
         out[name] = target

@@ -115,7 +115,8 @@ def test_the_oracle_on_the_full_code_paths(bench, full_cache, task_id):
     checks = oracle["checks"]
     failed = [c for c in checks if not c["ok"]]
     if task_id in SHORT_OF_SMOKE_BAR and oracle["outcome"] == "failed":
-        assert len(failed) == 1 and failed[0] is checks[-1] and failed[0]["value"] is not None, (checks, run.output[-3000:])
+        assert len(failed) == 1 and failed[0] is checks[-1] and failed[0]["value"] is not None, \
+            (checks, run.output[-3000:])
         print(f"{task_id}: oracle short of the smoke bar as recorded: {failed[0]['detail']}")
     else:
         assert oracle["outcome"] == "passed" and oracle["score"] == 1.0, (oracle["detail"], run.output[-3000:])
