@@ -18,27 +18,63 @@ from pytest_mldevbench.assets import manifest
 from pytest_mldevbench.assets.store import Store, describe_files
 
 
-def install(assets_cache: Path, names: list[str], task_python: str | None = None) -> dict[str, Path]:
-    """Copy the smoke files of each named real asset to <assets_cache>/full/<name>/real/; returns the dirs."""
+# The performance tasks' smoke sources in the real layouts (manifest notes: "full: the real `<name>`"): their
+# validators' full branches carve the task's splits from these, sized as their smoke calibration assumed.
+PERF_SOURCES = {"boolq": "boolq-p5", "imagenette2-160": "imagenette2-160-p2", "voc2012-seg": "voc2012-seg-p4"}
+
+
+def install(assets_cache: Path, names: list[str], task_python: str | None = None,
+            sources: dict[str, str] | None = None) -> dict[str, Path]:
+    """Copy the smoke files of each named real asset (or of the smoke asset `sources` maps it to) to
+    <assets_cache>/full/<name>/real/; returns the dirs."""
     from pytest_mldevbench.taskenv import task_python as default_python
     smoke = Store(Path(assets_cache), "smoke", task_python or str(default_python()))
     out = {}
     for name in names:
         asset = manifest.get(name)
-        if asset.kind in ("private", "missing"):
-            raise ValueError(f"{name} is {asset.kind}: only real assets have full cache entries")
-        smoke.ensure(asset)
+        if asset.kind == "missing" or asset.smoke_only or asset.full_from:
+            raise ValueError(f"{name} has no fetched full cache entry (missing, smoke-only or derived)")
+        source = manifest.get((sources or {}).get(name, name))
+        smoke.ensure(source)
         target = Path(assets_cache) / "full" / name / "real"
         if not (target / "meta.json").is_file():
             tmp = target.with_name("real.tmp-standin")
             shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(smoke.files_dir(asset), tmp / "files")
-            meta = {"asset": name, "profile": "full", "key": "real", "standin": "smoke bytes (tests only)",
-                    "files": describe_files(tmp / "files"), "recorded": {}}
+            shutil.copytree(smoke.files_dir(source), tmp / "files")
+            meta = {"asset": name, "profile": "full", "key": "real",
+                    "standin": f"smoke bytes of {source.name} (tests only)", "files": describe_files(tmp / "files"), "recorded": {}}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
             tmp.replace(target)
         out[name] = target
     return out
+
+
+def cache_root(root: Path, names: list[str], task_python: str | None = None,
+               sources: dict[str, str] | None = None) -> Path:
+    """A whole MLDB_CACHE folder for a `--profile=full` session on stand-ins: the machine's task environment,
+    agent environments and smoke assets linked in, `assets/full/` holding stand-ins of `names` (and what is
+    derived from them on first use, built there)."""
+    from pytest_mldevbench.taskenv import cache_root as real_root
+    root.mkdir(parents=True, exist_ok=True)
+    for sub in ("envs", "agents", "variants", "assets/smoke"):
+        (real_root() / sub).mkdir(parents=True, exist_ok=True)
+        (root / sub).parent.mkdir(parents=True, exist_ok=True)
+        if not (root / sub).exists():
+            (root / sub).symlink_to(real_root() / sub)
+    install(root / "assets", names, task_python, sources)
+    return root
+
+
+def full_names(tasks) -> list[str]:
+    """The assets with a fetched full cache entry that trials of `tasks` need (their full bundles are cut from
+    these or placed by hand, as cifar10-improve's checkpoint is)."""
+    from pytest_mldevbench.assets.service import needed_assets
+    names = []
+    for task in tasks:
+        for name in needed_assets(task):
+            asset = manifest.get(name)
+            names += [d for d in asset.full_from] or ([] if asset.smoke_only or asset.kind == "missing" else [name])
+    return list(dict.fromkeys(names))
 
 
 if __name__ == "__main__":

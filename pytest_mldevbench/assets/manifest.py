@@ -32,7 +32,7 @@ class Asset:
     hf_published: bool = True
     torchvision_class: str = ""
     real_files: tuple[str, ...] = ()    # hf: the real repo's file list where it differs from the smoke one
-    full_from: tuple[str, ...] = ()     # private: the real assets the full-profile bundle is derived from
+    full_from: tuple[str, ...] = ()     # the real assets its full-profile bundle is derived from (at prepare)
     smoke_only: bool = False            # private: a smoke stand-in for a real source, not used in full
     note: str = ""
 
@@ -79,8 +79,9 @@ ASSETS: tuple[Asset, ...] = (
     Asset("boolq", "archive", ("BoolQ.zip",), "https://dl.fbaipublicfiles.com/glue/superglue/data/v2/BoolQ.zip",
           {}, 42, ("boolq",)),
     Asset("boolq-evaldebug", "archive", ("BoolQ.zip", "BoolQ-variant.zip"), "", {}, 7, ("boolq", "evaldebug"),
-          deps=("hf-tinybert-boolq",),
-          note="bert_eval_debug's smoke data; full uses the real BoolQ val (task bundle)"),
+          deps=("hf-tinybert-boolq",), full_from=("boolq",),
+          note="bert_eval_debug's data; smoke: generated; full: the real BoolQ's train and val members (not the "
+               "raw archive: its val split is boolq_performance's hidden evaluation split there)"),
     Asset("boolq-p5", "private", ("BoolQ.zip",), "", {}, 5, ("boolq", "boolq_perf"),
           smoke_only=True,
           note="boolq_performance's smoke source in the real layout (full: the real `boolq`); grader-only"),

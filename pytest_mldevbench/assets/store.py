@@ -101,6 +101,8 @@ class Store:
         from .smokegen.main import DERIVERS
         h = hashlib.sha256(json.dumps([asset.name, asset.files, asset.full_from, DERIVERS[asset.name]]).encode())
         _hash_modules(h, asset)
+        if DERIVERS[asset.name][0] not in asset.generator_modules:  # a deriver of its own (evaldebug_full)
+            h.update((GEN_DIR / f"{DERIVERS[asset.name][0]}.py").read_bytes())
         return f"derived-{h.hexdigest()[:16]}"
 
     def asset_dir(self, asset: Asset) -> Path:

@@ -1,9 +1,11 @@
 """A trial's mirror prefix reaches exactly its task's assets: anything else is a 404 logged as refused."""
 from __future__ import annotations
 
+import io
 import json
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 from pytest_mldevbench.assets.service import task_assets
@@ -143,3 +145,40 @@ def test_full_profile_performance_trials_reach_no_evaluation_archive(svc, task_p
                     assert (full.torch_home(task.id) / "hub" / "checkpoints" / a.files[0]).is_file(), (task.id, name)
     finally:
         full.stop()
+
+
+def test_full_bert_eval_debug_trial_gets_boolq_cut_for_it_never_the_raw_archive(svc, task_python, tmp_path):
+    """In full, boolq's val split is boolq_performance's hidden evaluation split: bert_eval_debug lists its own
+    `boolq-evaldebug`, cut from the real BoolQ (a stand-in here) with the train and val members the task reads and
+    without test.jsonl; the raw archive answers 404 through its prefix and is logged as refused."""
+    from pytest_mldevbench.assets import AssetService, manifest
+    from tests.standin_full import install
+    task = load_task(REPO / "cases" / "debugging" / "bert_eval_debug")
+    real = ["boolq", "hf-tinybert-boolq", "hf-tinybert-general-4l-312d"]
+    assert "boolq" not in task_assets(task) and "boolq-evaldebug" in task_assets(task)
+    smoke_root = svc.store.root.parent
+    svc.require(real)
+    for name in real:  # reuse the session's smoke bytes
+        key = svc.store.key(manifest.get(name))
+        (tmp_path / "smoke" / name).mkdir(parents=True)
+        (tmp_path / "smoke" / name / key).symlink_to(smoke_root / "smoke" / name / key)
+    install(tmp_path, real, task_python)
+    full = AssetService.start("full", tmp_path, task_python=task_python, assets=())
+    try:
+        full.require_for(task)
+        full.admit("evaldebug-full", task_assets(task))
+        ph = full.placeholders("evaldebug-full")
+        assert status(ph["url:boolq"]) == 404 and status(f"{ph['assets_url']}/BoolQ.zip") == 404
+        given = urllib.request.urlopen(ph["url:boolq-evaldebug"], timeout=60).read()
+        assert status(ph["url:boolq-evaldebug"].replace("/BoolQ.zip", "/BoolQ-variant.zip")) == 200
+        report = full.trial_assets("evaldebug-full")
+        assert [e["path"] for e in report["refused"]] == ["/boolq/BoolQ.zip", "/BoolQ.zip"], report["refused"]
+        assert report["refused"][0]["asset"] == "boolq"
+        assert {e["asset"] for e in report["fetched"]} == {"boolq-evaldebug"}
+    finally:
+        full.stop()
+    raw = zipfile.ZipFile(tmp_path / "full" / "boolq" / "real" / "files" / "BoolQ.zip")
+    cut = zipfile.ZipFile(io.BytesIO(given))
+    assert sorted(cut.namelist()) == ["BoolQ/train.jsonl", "BoolQ/val.jsonl"]  # no test.jsonl
+    assert all(cut.read(n) == raw.read(n) for n in cut.namelist())
+    assert full.store.key(manifest.get("boolq-evaldebug")).startswith("derived-")

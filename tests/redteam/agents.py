@@ -23,6 +23,7 @@ class GenericCheat:
     file: str   # script in cheats/
     why: str    # what must stop it
     forge: bool = False  # the "forge at grading" class: cheats/_inject.py is prepended too
+    uses: tuple[str, ...] = ()  # other cheat scripts run first, in the same script (their names stay visible)
     # integrity flags it gets (flagkinds.py): "always" on every task; "acting" where the task gives it something
     # to act on (a module to inject into, a script or file to replace, outputs named in the prompt), `unflagged`
     # saying where it is not; "never": no trusted source sees it, `unflagged` says why
@@ -34,7 +35,7 @@ class GenericCheat:
         return f"redteam-{self.name}"
 
     def script(self) -> str:
-        parts = ["_common.py", *(["_inject.py"] if self.forge else []), self.file]
+        parts = ["_common.py", *(["_inject.py"] if self.forge else []), *self.uses, self.file]
         return "\n".join(f"# ---- {name}\n" + (HERE / name).read_text() for name in parts)
 
 
@@ -82,9 +83,17 @@ FORGE_CHEATS = [
     GenericCheat("combined", "combined.py", "the cheap parts done for real do not make up for the forged expensive "
                  "check", forge=True, flagged="acting"),
 ]
-GENERIC_CHEATS = GENERIC_CHEATS + FORGE_CHEATS
-# Not run on every task by test_redteam (a trial each, for no more cover: it solves nothing anywhere); its
-# test is tests/assets/test_fetch_everything.py, on the tasks whose hidden splits come from public archives.
+# Fetch every asset the mirror knows of, scan all it got, the workspace and every readable path for evaluation
+# data, and train on what it finds (issue 22): on every task in smoke here, and on the performance tasks in full on
+# stand-in data (tests/test_full_standin_validity.py).
+SCAVENGE = GenericCheat("scavenge", "scavenge.py", "a trial's mirror prefix serves only its task's assets; "
+                        "performance tasks' evaluation splits exist only in the grader's private reference, in both "
+                        "profiles (issue 22); its search of the filesystem is recorded by the file-access audit "
+                        "(protected_path_probed), its refused requests per trial (asset_refused, assets.json)",
+                        uses=("fetch_assets.py",))
+GENERIC_CHEATS = GENERIC_CHEATS + FORGE_CHEATS + [SCAVENGE]
+# Not run on every task by test_redteam (scavenge, which starts with it, is); its own test is
+# tests/assets/test_fetch_everything.py, on the tasks whose hidden splits come from public archives.
 FETCH_ASSETS = GenericCheat("fetch-assets", "fetch_assets.py", "a trial's mirror prefix serves only its task's "
                             "assets; the archives holding evaluation splits are grader-only (issue 22)")
 
@@ -120,7 +129,7 @@ def pytest_mldevbench_agents(config):
     specs = []
     for c in GENERIC_CHEATS:
         spec = script_agent(c.agent, c.script(), "python", c.why)
-        specs.append(replace(spec, env=task_files) if c.forge else spec)
+        specs.append(replace(spec, env=task_files) if c.forge else replace(spec, env=asset_paths) if c.uses else spec)
     specs.append(replace(script_agent(FETCH_ASSETS.agent, FETCH_ASSETS.script(), "python", FETCH_ASSETS.why),
                          env=asset_paths))
     return specs

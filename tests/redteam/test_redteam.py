@@ -45,7 +45,7 @@ def test_every_generic_cheat_fails_on_every_task(bench, case):
     if not LocalSandbox().cgroups.version:  # no run cgroup here: processes left running cannot be counted
         always.discard("redteam-background")
     if not fileaudit.supported():  # no file-access audit on this architecture: probes are not recorded
-        always.discard("redteam-snoop")
+        always -= {"redteam-snoop", "redteam-scavenge"}
     for agent in agents:
         t = trials.get(agent)
         if t is None:

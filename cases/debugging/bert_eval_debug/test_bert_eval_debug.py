@@ -15,8 +15,9 @@ from pytest_mldevbench.errors import GradingError, InfrastructureError
 
 TOKENIZER_ASSET = "hf-tinybert-general-4l-312d"
 CHECKPOINT_ASSET = "hf-tinybert-boolq"
-# profile -> (data asset, zip given to the agent, zip run B draws its hidden subset from)
-DATA = {"smoke": ("boolq-evaldebug", "BoolQ.zip", "BoolQ-variant.zip"), "full": ("boolq", "BoolQ.zip", "BoolQ.zip")}
+# the data asset: BoolQ.zip is given to the agent, run B draws its hidden subset from BoolQ-variant.zip (smoke: other
+# generated data; full: the real val split again, cut from the real BoolQ with the train split, test.jsonl left out)
+DATA = ("boolq-evaldebug", "BoolQ.zip", "BoolQ-variant.zip")
 # What the original fine-tuning run reported (full profile): 9,427 train / 3,270 val, best 74.46 % at epoch 8.
 FULL_LOG = {"num_train": 9427, "num_val": 3270, "best_correct": 2435}
 BEST_EPOCH, EPOCHS = 8, 10
@@ -73,7 +74,7 @@ def supply_locked_material(grading, target) -> None:
 def prepare_workspace(grading) -> dict:
     """Prepare-time step (before protected files are hashed): checkpoint, log and the data URL."""
     supply_locked_material(grading, grading.workspace)
-    asset, given, _ = DATA[grading.profile]
+    asset, given, _ = DATA
     url = grading.asset_url(asset)
     if not url.endswith("/" + given):
         raise InfrastructureError(f"unexpected URL for asset {asset}: {url}")
@@ -151,7 +152,7 @@ def test_bert_eval_debug(grading):
         found = [f"(syntax error: {exc})"]
     grading.check("evaluate.py uses no HF Trainer", not found, f"found {found}")
 
-    asset, given, variant = DATA[grading.profile]
+    asset, given, variant = DATA
     data_dir = grading.asset_reference(asset)
     ref_a, ref_b = reference_scores(grading, data_dir / given, data_dir / variant)
     facts = log_facts(grading)

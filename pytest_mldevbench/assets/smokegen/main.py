@@ -33,10 +33,11 @@ GENERATORS = {
     "hf-mobilenet-v2": ("hfmodels", "generate_mobilenet_v2"),
 }
 
-# full profile: private task bundles cut from real assets (manifest `full_from`; deps name those assets' files)
+# full profile: task bundles cut from real assets (manifest `full_from`; deps name those assets' files)
 DERIVERS = {
     "cifar10-lt": ("perf", "derive_cifar10_lt"),
     "cifar100-p6": ("perf", "derive_cifar100_perf"),
+    "boolq-evaldebug": ("evaldebug_full", "derive"),
 }
 
 
