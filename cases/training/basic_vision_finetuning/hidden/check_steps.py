@@ -32,6 +32,7 @@ from check_model import load_model, reference_state
 
 CROPS = (1.0, 0.875)  # plain resize; the Hugging Face image processors' resize-256 / center-crop-224
 DROPOUT_SAMPLES = 32
+MAX_SIDE = 518  # the served models' inputs are 224 (smoke: smaller); DINOv2 was trained up to 518
 
 
 def cifar_train(archive: Path):
@@ -154,6 +155,8 @@ def measure(initial_path, final_path, batch_path, ref, archive, indices, reporte
     if pixels.dim() != 4 or pixels.shape[0] != len(indices) or labels.shape != (len(indices),):
         raise ValueError(f"first batch shapes {list(pixels.shape)} / {list(labels.shape)} do not fit "
                          f"{len(indices)} indices")
+    if max(pixels.shape[-2:]) > MAX_SIDE:
+        raise ValueError(f"first batch images are {list(pixels.shape[-2:])}, larger than {MAX_SIDE} pixels")
     out["batch_size"] = len(indices)
     out["labels_match"] = bool(torch.equal(labels, cifar_labels[idx]))
     out["image_correlation"] = image_correlation(pixels, images[idx])
