@@ -17,12 +17,16 @@ def served_models() -> dict:
 
 def saved_model(grading, info):
     """model_path (a folder or a state-dict file, inside the workspace), else the first workspace folder (up to 3
-    levels deep) with a config.json, else the first state-dict file there."""
+    levels deep) with a config.json, else the first state-dict file there (neither the initial model nor
+    first_batch.pt)."""
     if "model_path" in info:
         return grading.path(info.get("model_path")) if isinstance(info.get("model_path"), str) else None
+    initial = grading.path(info.get("initial_model_path")) if isinstance(info.get("initial_model_path"), str) else None
+    evidence = {p for p in (initial, grading.path("first_batch.pt")) if p is not None}
     for pattern in ("config.json", "*.safetensors", "*.pt", "*.pth", "*.bin"):
         found = sorted({grading.path(str(f.relative_to(grading.snapshot))) for d in ("", "*/", "*/*/", "*/*/*/")
                         for f in grading.snapshot.glob(d + pattern)} - {None})
+        found = [f for f in found if not any(f == e or e in f.parents for e in evidence)]
         if found:
             return found[0].parent if pattern == "config.json" else found[0]
     return None
