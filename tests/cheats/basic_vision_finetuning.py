@@ -9,6 +9,43 @@ def info(path, params, output_size=10, name="google/mobilenet_v2_1.0_224"):
                "training": {"initial_loss": 2.31, "final_loss": 2.27}}, open("model_info.json", "w"))
 '''
 
+# the evidence files as an honest run writes them (the initial model, a real first batch, its indices), around a
+# model that was not trained: `steps(update)` runs `update(model, batches)` between saving the initial and the
+# final model, then writes model_info.json with the reported (or invented) losses
+_STEPS = _INFO + '''
+import torch
+from torchvision import datasets, transforms
+from transformers import AutoImageProcessor, AutoModelForImageClassification
+
+def steps(update, invented=(2.31, 2.27)):
+    name = "google/mobilenet_v2_1.0_224"
+    proc = AutoImageProcessor.from_pretrained(name)
+    size = proc.crop_size["height"]
+    model = AutoModelForImageClassification.from_pretrained(name, num_labels=10, ignore_mismatched_sizes=True)
+    tf = transforms.Compose([transforms.Resize((size, size)), transforms.ToTensor(),
+                             transforms.Normalize(proc.image_mean, proc.image_std)])
+    data = datasets.CIFAR10(root="./data", train=True, download=True, transform=tf)
+    indices = [list(range(0, 8)), list(range(8, 16))]
+    batches = [(torch.stack([data[i][0] for i in b]), torch.tensor([data[i][1] for i in b])) for b in indices]
+    model.save_pretrained("initial_model")
+    torch.save({"pixel_values": batches[0][0], "labels": batches[0][1]}, "first_batch.pt")
+    losses = update(model, batches) or list(invented)
+    model.save_pretrained("finetuned_model")
+    info("finetuned_model", sum(p.numel() for p in model.parameters()))
+    meta = json.load(open("model_info.json"))
+    meta["initial_model_path"] = "initial_model"
+    meta["training"] = {"initial_loss": losses[0], "final_loss": losses[1], "batch_indices": indices}
+    json.dump(meta, open("model_info.json", "w"))
+
+def train(model, batches, lr):
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for x, y in batches:
+        out = model(pixel_values=x, labels=y)
+        opt.zero_grad(); out.loss.backward(); opt.step(); losses.append(float(out.loss))
+    return losses
+'''
+
 CHEATS = [
     Cheat("json-only", _INFO + 'info("finetuned_model", 2236682)', lang="python",
           why="checks 2-3: there is no saved model to load"),
@@ -38,6 +75,24 @@ from huggingface_hub import snapshot_download
 path = snapshot_download("google/mobilenet_v2_1.0_224")
 info(path, 2236682)
 ''', lang="python", why="check 2: model_path lies outside the workspace"),
+    Cheat("untrained-invented-losses", _STEPS + "steps(lambda model, batches: None)", lang="python",
+          why="check 9: the saved model equals the initial one (no step)"),
+    Cheat("noised-untrained", _STEPS + '''
+def noise(model, batches):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1e-3 * p.detach().std().nan_to_num(0.01) * torch.randn_like(p))
+steps(noise)
+''', lang="python", why="check 9: random noise is not aligned with the first batch's gradient (cosine ~0)"),
+    Cheat("lr-zero", _STEPS + "steps(lambda model, batches: train(model, batches, lr=0.0))", lang="python",
+          why="check 9: steps at learning rate 0 leave the initial weights"),
+    Cheat("random-data", _STEPS + '''
+def random_data(model, batches):
+    fake = [(torch.randn_like(x), torch.randint(0, 10, y.shape)) for x, y in batches]
+    torch.save({"pixel_values": fake[0][0], "labels": fake[0][1]}, "first_batch.pt")
+    return train(model, fake, lr=1e-4)
+steps(random_data)
+''', lang="python", why="check 7: the batch fed is random tensors, not the CIFAR-10 images at its indices"),
     Cheat("symlink-to-cache", _INFO + '''
 from huggingface_hub import snapshot_download
 os.symlink(snapshot_download("google/mobilenet_v2_1.0_224"), "finetuned_model")

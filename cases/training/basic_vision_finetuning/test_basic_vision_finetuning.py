@@ -1,7 +1,13 @@
-"""Validator for basic_vision_finetuning: model_info.json is read as bounded JSON; the saved model folder,
-collected as data, is loaded offline by a judge (hidden/check_model.py: a forward pass, its parameter count, its
-weights against the served weights of model.name). Nothing of the agent's runs."""
+"""Validator for basic_vision_finetuning: model_info.json is read as bounded JSON; the saved models and the first
+mini-batch, collected as data, are loaded offline by judges (hidden/check_model.py: a forward pass, the parameter
+count, the weights against the served weights of model.name; hidden/check_steps.py: the initial model, the batch
+against CIFAR-10, the recomputed initial loss, the update against the first batch's gradient). Nothing of the
+agent's runs."""
+import json
+
 from pytest_mldevbench.assets import manifest
+
+MAX_BATCH = 32
 
 
 def served_models() -> dict:
@@ -11,12 +17,16 @@ def served_models() -> dict:
 
 def saved_model(grading, info):
     """model_path (a folder or a state-dict file, inside the workspace), else the first workspace folder (up to 3
-    levels deep) with a config.json, else the first state-dict file there."""
+    levels deep) with a config.json, else the first state-dict file there (neither the initial model nor
+    first_batch.pt)."""
     if "model_path" in info:
         return grading.path(info.get("model_path")) if isinstance(info.get("model_path"), str) else None
+    initial = grading.path(info.get("initial_model_path")) if isinstance(info.get("initial_model_path"), str) else None
+    evidence = {p for p in (initial, grading.path("first_batch.pt")) if p is not None}
     for pattern in ("config.json", "*.safetensors", "*.pt", "*.pth", "*.bin"):
         found = sorted({grading.path(str(f.relative_to(grading.snapshot))) for d in ("", "*/", "*/*/", "*/*/*/")
                         for f in grading.snapshot.glob(d + pattern)} - {None})
+        found = [f for f in found if not any(f == e or e in f.parents for e in evidence)]
         if found:
             return found[0].parent if pattern == "config.json" else found[0]
     return None
@@ -55,3 +65,40 @@ def test_basic_vision_finetuning(grading):
     grading.check("5. the weights start from the pretrained model named in model_info.json",
                   name in served and frac is not None and dist is not None and frac >= grading.threshold("min_matched_fraction")
                   and dist <= grading.threshold("max_relative_l2"), f"model.name {name!r}: matched {frac}, relative L2 {dist}")
+    steps = two_steps(grading, info, train, saved if found else None, name, served)
+    grading.check("6. initial_model_path holds the served model (backbone unchanged) with a 10-way head",
+                  steps.get("initial_relative_l2") is not None and steps.get("initial_matched_fraction", 0)
+                  >= grading.threshold("min_matched_fraction")
+                  and steps["initial_relative_l2"] <= grading.threshold("max_initial_relative_l2"), str(steps)[:1500])
+    grading.check("7. first_batch.pt holds the CIFAR-10 training images and labels at batch_indices[0]",
+                  steps.get("labels_match") is True and (steps.get("image_correlation") or 0)
+                  >= grading.threshold("min_image_correlation"),
+                  f"labels match {steps.get('labels_match')}, image correlation {steps.get('image_correlation')}")
+    grading.check("8. initial_loss is the initial model's cross-entropy on first_batch.pt",
+                  steps.get("loss_error") is not None and steps["loss_error"] <= grading.threshold("max_loss_error"),
+                  f"reported {l0!r}, recomputed {steps.get('recomputed_losses')}")
+    cos, z = steps.get("descent_cosine"), steps.get("descent_z")
+    grading.check("9. initial - final is a descent step on the first batch (aligned with its gradient)",
+                  cos is not None and z is not None and cos >= grading.threshold("min_descent_cosine")
+                  and z >= grading.threshold("min_descent_z"),
+                  f"cosine {cos}, z {z}, changed {steps.get('changed_parameters')}/{steps.get('parameters')} "
+                  f"parameters, update norm {steps.get('update_norm')}", value=cos)
+
+
+def two_steps(grading, info, train, saved, name, served) -> dict:
+    """The judge's measurements of the steps (hidden/check_steps.py), or {"error"} when something is missing."""
+    indices = train.get("batch_indices")
+    if not (isinstance(indices, list) and len(indices) == 2 and all(
+            isinstance(b, list) and 0 < len(b) <= MAX_BATCH and all(grading.integer(i) for i in b) for b in indices)):
+        return {"error": f"training.batch_indices is not two lists of 1..{MAX_BATCH} integers"}
+    initial = grading.path(info.get("initial_model_path")) if isinstance(info.get("initial_model_path"), str) else None
+    batch = grading.path("first_batch.pt")
+    if saved is None or initial is None or not initial.exists() or batch is None or not batch.is_file() \
+            or name not in served:
+        return {"error": "the initial model, first_batch.pt, the saved model or a served model.name is missing"}
+    copies = grading.collect(initial) / initial.name, grading.collect(saved) / saved.name, grading.collect(batch) / batch.name
+    ref, cifar = grading.asset_reference(served[name]), grading.asset_reference("cifar-10")
+    loss = train.get("initial_loss") if grading.finite(train.get("initial_loss")) else None
+    return grading.reference("check_steps.py", *map(str, copies), str(ref), str(cifar / "cifar-10-python.tar.gz"),
+                             json.dumps(indices[0]), json.dumps(loss), read=[*(c.parent for c in copies), ref, cifar],
+                             timeout=grading.threshold("load_timeout_s"))
