@@ -375,9 +375,9 @@ class Trial:
             workspace.remove_tree(self.scratch)
         return r
 
-
     def input_folders(self) -> list[Path]:
-        """Read-only inputs the agent was shown besides its workspace (its TORCH_HOME)."""
+        """Read-only inputs the agent was shown besides its workspace (its TORCH_HOME): the public name for the
+        integrity flags (integrity.py), a copy so that they cannot change the sandbox's mounts (`_asset_ro`)."""
         return list(self._asset_ro)
 
     def _record_assets(self) -> dict:
