@@ -162,6 +162,8 @@ class Trial:
         except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001 - the validator's own failure
             text = exc.msg if isinstance(exc, pytest.fail.Exception) else f"{type(exc).__name__}: {exc}"
             return WRONG_RESULT, f"grading raised {text}"[:2000]
+        finally:
+            grading.close()
         return None
 
     def prepare(self) -> None:
