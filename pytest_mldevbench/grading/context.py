@@ -23,8 +23,8 @@ from ..results import Check
 from ..sandbox import SandboxSpec
 from . import files, probes
 from .budget import GradingBudget
-from .judge_session import JudgeSession
 from .commands import GRADER_INI, PytestResult, ScriptResult, pytest_argv, pytest_result, tail
+from .judge_session import JudgeSession
 from .probes import Inputs, Observations
 from .regions import region_problems
 

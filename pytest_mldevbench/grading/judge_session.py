@@ -71,10 +71,11 @@ class JudgeSession:
         return self._wait()
 
     def close(self) -> None:
-        """Stop the process (if it still runs) and wait for the sandbox to have ended it."""
+        """Stop the process (if it still runs) and wait for the sandbox to have ended it (it polls `should_stop`
+        every half second; the bound only keeps a broken sandbox from hanging the harness)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(60)
 
     def _wait(self) -> ScriptResult:
         self._thread.join()
