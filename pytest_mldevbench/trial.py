@@ -162,6 +162,8 @@ class Trial:
         except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001 - the validator's own failure
             text = exc.msg if isinstance(exc, pytest.fail.Exception) else f"{type(exc).__name__}: {exc}"
             return WRONG_RESULT, f"grading raised {text}"[:2000]
+        finally:
+            grading.close()
         return None
 
     def prepare(self) -> None:
@@ -375,9 +377,9 @@ class Trial:
             workspace.remove_tree(self.scratch)
         return r
 
-
     def input_folders(self) -> list[Path]:
-        """Read-only inputs the agent was shown besides its workspace (its TORCH_HOME)."""
+        """Read-only inputs the agent was shown besides its workspace (its TORCH_HOME): the public name for the
+        integrity flags (integrity.py), a copy so that they cannot change the sandbox's mounts (`_asset_ro`)."""
         return list(self._asset_ro)
 
     def _record_assets(self) -> dict:

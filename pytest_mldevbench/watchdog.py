@@ -242,9 +242,12 @@ def _phase(frame, trial, when: str) -> str:
 
 
 def _in_sandbox(frame) -> bool:
-    """Whether the main thread was waiting for a sandboxed command (Sandbox.run) when the alarm came."""
+    """Whether the main thread was waiting for a sandboxed command (Sandbox.run, or a judge session's, which runs
+    in a thread of its own: grading/judge_session.py) when the alarm came."""
+    from .grading.judge_session import JudgeSession
     from .sandbox.base import Sandbox
-    return any(f.f_code.co_name == "run" and isinstance(f.f_locals.get("self"), Sandbox) for f in _frames(frame))
+    return any((f.f_code.co_name == "run" and isinstance(f.f_locals.get("self"), Sandbox))
+               or isinstance(f.f_locals.get("self"), JudgeSession) for f in _frames(frame))
 
 
 def _where(frame, case_dir: Path, root: Path) -> str:

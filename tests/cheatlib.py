@@ -52,3 +52,27 @@ def touching_editable(cheats: list[Cheat], *names: str) -> list[Cheat]:
     if unknown:
         raise ValueError(f"no such cheats: {sorted(unknown)}")
     return [replace(c, touch_editable=True) if c.name in names else c for c in cheats]
+
+
+RAW_BYTES_MODEL = '''import torch, torch.nn as nn
+class Banked(nn.Module):
+    def __init__(self, n={n}):
+        super().__init__()
+        self.bank = bytearray(4 * n)  # the weights in no tensor: neither counted nor in the live-tensor census
+        self.bank[::4096] = b"\\x01" * len(range(0, 4 * n, 4096))  # every page touched: resident
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, {classes}))
+    def forward(self, x):
+        w = torch.frombuffer(self.bank, dtype=torch.float32, count=3 * {classes}).view({classes}, 3)
+        out = self.head(x) + 0 * (x.mean((2, 3)) @ w.t())
+        return {out}
+def get_best_model():
+    return Banked().eval()
+'''
+
+
+def raw_bytes_model(classes: int, logits_key: str | None = None, n: int = 400_000_000) -> str:
+    """Source of a `utils.py` whose `get_best_model()` keeps `n` float32 weights (default 1.6 GB) as raw bytes, a
+    tensor only inside forward: a tiny reported parameter count, nothing for the census; only a memory limit set
+    from the task's parameter cap stops it. `logits_key`: forward returns {key: logits} instead of the tensor."""
+    out = "out" if logits_key is None else f"{{{logits_key!r}: out}}"
+    return RAW_BYTES_MODEL.format(n=n, classes=classes, out=out)

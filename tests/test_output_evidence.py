@@ -31,6 +31,9 @@ def test_honest_outputs_are_clean(tmp_path):
     (snap / "best" / "model.pt").write_bytes((snap / "model.pt").read_bytes())
     (snap / "data").mkdir()  # a given file moved into place under its own name
     (snap / "data" / "base.pt").write_bytes((given / "ckpt" / "base.pt").read_bytes())
+    (snap / "ckpts").mkdir()  # `cp best_epoch.pt best.pt`: one checkpoint saved under two names
+    (snap / "ckpts" / "best_epoch.pt").write_bytes(os.urandom(6000))
+    (snap / "ckpts" / "best.pt").write_bytes((snap / "ckpts" / "best_epoch.pt").read_bytes())
     assert list(output_flags(given, snap)) == []
 
 
@@ -51,11 +54,22 @@ def test_an_input_folders_file_and_one_fake_under_many_names(tmp_path):
     (torch_home / "resnet18.pth").write_bytes(os.urandom(3000))
     (snap / "model.pth").write_bytes((torch_home / "resnet18.pth").read_bytes())
     fake = os.urandom(700)
-    for name in ("a.pt", "b.pt", "c.ckpt"):
+    for name in ("a.json", "b.npy", "c.csv"):
         (snap / name).write_bytes(fake)
     got = list(output_flags(given, snap, [tmp_path / "torch"]))
     assert ("output_copies_input", f"model.pth: the bytes of {torch_home / 'resnet18.pth'}") in got
-    assert ("outputs_identical", "3 outputs with the same bytes: a.pt, b.pt, c.ckpt") in got
+    assert ("outputs_identical", "3 outputs with the same bytes: a.json, b.npy, c.csv") in got
+
+
+def test_identical_checkpoints_are_not_outputs_identical_but_a_given_one_renamed_still_flags(tmp_path):
+    given = _given(tmp_path)
+    snap = _snap(tmp_path, given)
+    fake = os.urandom(900)
+    for name in ("model.pt", "model_scripted.pt", "best.ckpt"):  # one fake under every checkpoint name
+        (snap / name).write_bytes(fake)
+    assert list(output_flags(given, snap)) == []  # what grading finds by loading them, not a flag
+    (snap / "final.pt").write_bytes((given / "ckpt" / "base.pt").read_bytes())
+    assert list(output_flags(given, snap)) == [("output_copies_input", "final.pt: the bytes of given ckpt/base.pt")]
 
 
 def test_placeholders(tmp_path):

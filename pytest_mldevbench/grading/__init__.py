@@ -8,6 +8,7 @@ process, or a judge process that runs only hidden reference code on data files (
                     (inputs, judge, reference), assets, W&B, log
     files.py        containment of paths the agent wrote, bounded reads, JSON, finite numbers
     probes.py       the observe loop's parts: probe plan, watchdog, laundering of outputs
+    judge_session.py  one judge process for a probing trial's inputs and judge steps
     regions.py      the region rule of implementation tasks (AST allow-list; fairness, not security)
     budget.py       grading_timeout_s shared by a trial's graded runs
     commands.py     ScriptResult / PytestResult (observations)

@@ -24,6 +24,7 @@ from ..sandbox import SandboxSpec
 from . import files, probes
 from .budget import GradingBudget
 from .commands import GRADER_INI, PytestResult, ScriptResult, pytest_argv, pytest_result, tail
+from .judge_session import JudgeSession
 from .probes import Inputs, Observations
 from .regions import region_problems
 
@@ -60,6 +61,7 @@ class GradingContext:
         self._pristine_copy: Path | None = None
         self._env_paths: list[Path] | None = None
         self._lock = threading.RLock()  # the lazily made folders, when graded runs go side by side in threads
+        self._sessions: list[JudgeSession] = []  # judge processes started by `inputs` (judge_session.py)
 
     # -- facts ------------------------------------------------------------------------------------
     @property
@@ -291,29 +293,64 @@ class GradingContext:
                 crashed.update({n: f"not run: --mldb-fail-fast stopped the observation after probe {name}"
                                 for n in inputs.plan[start:] if probes.output_of(out, n) is None})
                 break
-        failed = probes.launder(out, inputs.plan, crashed, self._trial.private / f"observed-{run_dir.name}")
+        session = inputs.session
+        with self._lock:
+            fresh = session is None or session.used  # the session's judge reads the first observation only
+            if not fresh:
+                session.used = True
+        dest = self._trial.private / f"observed-{run_dir.name}" if fresh else session.observed
+        failed = probes.launder(out, inputs.plan, crashed, dest)
         for name, why in failed.items():
             self.log(f"probe {name}: {why}")
-        return Observations(dir=self._trial.private / f"observed-{run_dir.name}", plan=inputs.plan, failed=failed)
+        return Observations(dir=dest, plan=inputs.plan, failed=failed)
 
     # -- trusted runs: hidden reference code only (verdicts) --------------------------------------
     def inputs(self, judge_file: str, timeout: float | None = 120) -> Inputs:
         """The judge draws the grading-time inputs: `inputs(seed, profile)` of hidden/<judge_file>, with a seed
-        only the harness and the judge process know; returns the folder and the probe plan it chose."""
+        only the harness and the judge process know; returns the folder and the probe plan it chose. The process
+        stays, waiting to judge these inputs' first observation (judge_session.py: one start per probing trial)."""
         folder = self._trial.private / f"inputs-{uuid.uuid4().hex[:12]}"
         folder.mkdir()
-        out = self._judge_process(["inputs", judge_file, str(self._seed), self.profile, str(folder)],
-                                  timeout=timeout, rw=[folder])
+        run_dir = self._run_dir()
+        session = JudgeSession(judge_file, run_dir, self._trial.private / f"observed-{run_dir.name}",
+                               self._visible_gpus(None))
+        with self._lock:
+            self._sessions.append(session)
+        hidden = self._judge_file(judge_file)
+        what = f"{Path(judge_file).name} (inputs)"
+        argv = ["session", judge_file, str(self._seed), self.profile, str(folder), str(session.observed),
+                str(session.plan_dir), str(session.go_dir)]
+        seconds = self.budget.timeout(timeout, what)
+        session.start(lambda should_stop: self._judge_run(argv, hidden, run_dir, None, None, should_stop=should_stop,
+                                                          rw=[folder, session.plan_dir],
+                                                          ro=[session.observed, session.go_dir]))
+        out = session.plan(seconds)
+        if isinstance(out, ScriptResult):  # it ended before drawing: the inputs step's own failure
+            if out.timed_out:
+                self.budget.after_timeout(what)
+            self._judge_output(out, what)
+            raise GradingError(f"{what} ended without a plan")
         self.log(f"grading-time inputs of {judge_file} drawn with seed {self._seed} (known to judges only)")
-        return Inputs(dir=folder, plan=probes.check_plan(out.get("probes")))
+        return Inputs(dir=folder, plan=probes.check_plan(out.get("probes")), session=session)
 
     def judge(self, judge_file: str, inputs: Inputs, observed: Observations, timeout: float | None = 300,
               gpu: bool | None = None, record: bool = True) -> list[Check]:
         """`judge(inputs, observed, profile)` of hidden/<judge_file> in a judge process: it compares the
         observations with its own reference on the same inputs and returns named results, recorded as checks
-        (in order) unless `record=False`."""
-        out = self._judge_process(["judge", judge_file, self.profile, str(inputs.dir), str(observed.dir)],
-                                  timeout=timeout, ro=[inputs.dir, observed.dir], gpu=gpu)
+        (in order) unless `record=False`. The process that drew the inputs judges their first observation
+        (same file, same GPUs); any other pairing gets a fresh process."""
+        session, what = inputs.session, f"{Path(judge_file).name} (judge)"
+        if session is not None and not session.judged and session.judge_file == judge_file and \
+                session.observed == observed.dir and session.visible_gpus == self._visible_gpus(gpu):
+            self._stop_if_failed(["python", "judge_runner.py", "judge"])
+            seconds = self.budget.timeout(timeout, what)
+            res = session.judge(seconds)
+            if res.timed_out:
+                self.budget.after_timeout(what)
+            out = self._judge_output(res, what)
+        else:
+            out = self._judge_process(["judge", judge_file, self.profile, str(inputs.dir), str(observed.dir)],
+                                      timeout=timeout, ro=[inputs.dir, observed.dir], gpu=gpu)
         results = out.get("checks")
         if not isinstance(results, list) or not results:
             raise GradingError(f"{judge_file} returned no checks")
@@ -323,6 +360,13 @@ class GradingContext:
             for c in checks:
                 self.check(c.name, c.ok, c.detail, c.value)
         return checks
+
+    def close(self) -> None:
+        """Grading has ended: stop any judge session still waiting (inputs drawn, never judged)."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
     def observe_and_judge(self, probes_file: str, judge_file: str, probe_timeout: float = 120,
                           timeout: float | None = None, gpu: bool | None = None) -> list[Check]:
@@ -356,22 +400,31 @@ class GradingContext:
 
     def _judge_process(self, args: list[str], timeout: float | None, rw: list[Path] = (), ro: list[Path] = (),
                        gpu: bool | None = None) -> dict:
-        hidden = self.hidden_dir
-        if not (hidden / args[1]).is_file():
-            raise GradingError(f"hidden/{args[1]} does not exist in task {self.task.id}")
-        args = [args[0], str(hidden / args[1]), *args[2:]]
-        run_dir = self._run_dir()
-        work = run_dir / "work"
+        hidden = self._judge_file(args[1])
+        res = self._judge_run(args, hidden, self._run_dir(), timeout, gpu, rw=list(rw), ro=list(ro))
+        return self._judge_output(res, f"{Path(args[1]).name} ({args[0]})")
+
+    def _judge_file(self, name: str) -> Path:
+        if not (self.hidden_dir / name).is_file():
+            raise GradingError(f"hidden/{name} does not exist in task {self.task.id}")
+        return self.hidden_dir / name
+
+    def _judge_run(self, args: list[str], path: Path, run_dir: Path, timeout: float | None, gpu: bool | None,
+                   rw: list[Path], ro: list[Path], should_stop: Callable[[], bool] | None = None) -> ScriptResult:
+        """judge_runner.py <mode> <hidden file> ... as a judge process (python -I, cwd a private folder)."""
+        hidden, work = self.hidden_dir, run_dir / "work"
         work.mkdir()
-        res = self._sandboxed(["python", "-I", str(hidden / "judge_runner.py"), *args], cwd=work, run_dir=run_dir,
-                              timeout=timeout, env={"MLDB_PRISTINE": str(self._pristine())}, gpu=gpu,
-                              untrusted=False, rw=[work, *rw], ro=[hidden, self._pristine(), *ro])
+        return self._sandboxed(["python", "-I", str(hidden / "judge_runner.py"), args[0], str(path), *args[2:]],
+                               cwd=work, run_dir=run_dir, timeout=timeout, gpu=gpu, untrusted=False,
+                               env={"MLDB_PRISTINE": str(self._pristine())}, rw=[work, *rw],
+                               ro=[hidden, self._pristine(), *ro], should_stop=should_stop)
+
+    def _judge_output(self, res: ScriptResult, what: str) -> dict:
         data = files.last_json_line(res.stdout)
         if res.timed_out:
-            raise GradingError(f"{Path(args[1]).name} ({args[0]}) timed out")
+            raise GradingError(f"{what} timed out")
         if res.returncode != 0 or not isinstance(data, dict):
-            raise GradingError(f"{Path(args[1]).name} ({args[0]}) failed (exit {res.returncode}): "
-                               f"{res.stderr[-800:].strip()}")
+            raise GradingError(f"{what} failed (exit {res.returncode}): {res.stderr[-800:].strip()}")
         return data
 
     def _pristine(self) -> Path:
@@ -388,6 +441,10 @@ class GradingContext:
         path = self._trial.private / f"run-{uuid.uuid4().hex[:12]}"
         (path / "home").mkdir(parents=True)
         return path
+
+    def _visible_gpus(self, gpu: bool | None) -> str:
+        use_gpu = self._trial.resources.gpus > 0 if gpu is None else gpu
+        return self._trial.visible_gpus() if (use_gpu or self._trial.cfg.gpu_all) else ""
 
     def _stop_if_failed(self, argv: list[str]) -> None:
         if self._trial.cfg.fail_fast and any(not c.ok for c in self.checks):
@@ -469,6 +526,7 @@ class GradingContext:
 
     def log(self, text: str) -> None:
         """Append to the trial's grading.log."""
-        self._trial.out.mkdir(parents=True, exist_ok=True)
-        with open(self._trial.out / "grading.log", "a", encoding="utf-8") as log:
-            log.write(text + "\n")
+        with self._lock:  # a judge session logs from its own thread
+            self._trial.out.mkdir(parents=True, exist_ok=True)
+            with open(self._trial.out / "grading.log", "a", encoding="utf-8") as log:
+                log.write(text + "\n")

@@ -15,6 +15,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROBE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 SUFFIXES = (".json", ".pt", ".error.json")
@@ -24,9 +25,11 @@ TOTAL_LIMIT = 1024 * 2**20   # bytes of all outputs of one observe
 
 @dataclass(frozen=True)
 class Inputs:
-    """Grading-time inputs the judge drew (a folder with inputs.json or inputs.pt) and its probe plan."""
+    """Grading-time inputs the judge drew (a folder with inputs.json or inputs.pt) and its probe plan; `session`:
+    the judge process that drew them, waiting to judge (judge_session.py), where there is one."""
     dir: Path
     plan: list[str]
+    session: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -74,7 +77,9 @@ class Watchdog:
 def launder(out: Path, plan: list[str], crashed: dict[str, str], dest: Path) -> dict[str, str]:
     """Copy each probe's output (a regular file within the limits) from the untrusted `out` into `dest`; the
     harness's own notes (`crashed`) win over anything there. Returns {probe: why it has no output}."""
-    dest.mkdir(parents=True)
+    dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()):
+        raise FileExistsError(f"{dest} is not empty")
     failed, total = {}, 0
     for name in plan:
         if name in crashed:

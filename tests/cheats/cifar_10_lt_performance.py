@@ -1,7 +1,7 @@
 """Cheats that must fail cifar_10_lt_performance (each names the check that catches it)."""
 from pathlib import Path
 
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, raw_bytes_model
 
 # the grader's baseline recipe (solution/, not in the agent's workspace), written into the workspace first
 _SOURCE = (Path(__file__).resolve().parents[2] / "cases" / "performance" / "cifar_10_lt_performance" / "solution"
@@ -66,23 +66,8 @@ open("utils.py", "w").write(
     "    return Sneaky().eval()\\n")
 '''
 
-# 400 M float32 weights kept as raw bytes (neither a parameter nor a tensor nor an ndarray: the reported count is
-# 30 k and the census misses them), seen as a tensor only inside forward; 1.6 GB fits the task's 4 GB
-_BYTES_BANK = _WEAK + '''
-open("utils.py", "w").write(
-    "import torch\\n"
-    "class Banked(torch.nn.Module):\\n"
-    "    def __init__(self, n=400_000_000):\\n"
-    "        super().__init__()\\n"
-    "        self.head = torch.nn.Linear(3 * 32 * 32, 10)\\n"
-    "        self.bank = bytearray(4 * n)\\n"
-    "        self.bank[::4096] = b'\\\\x01' * len(range(0, 4 * n, 4096))  # every page touched: resident\\n"
-    "    def forward(self, x):\\n"
-    "        w = torch.frombuffer(self.bank, dtype=torch.float32, count=3072 * 10).view(10, 3072)\\n"
-    "        return self.head(x.flatten(1)) + 0 * (x.flatten(1) @ w.t())\\n"
-    "def get_best_model():\\n"
-    "    return Banked().eval()\\n")
-'''
+# 1.6 GB of weights kept as raw bytes (tests/cheatlib.py), within the task's 4 GB
+_BYTES_BANK = _WEAK + f'open("utils.py", "w").write({raw_bytes_model(10)!r})\n'
 
 CHEATS = [
     Cheat("baseline-only", _BASELINE, lang="python",

@@ -1,5 +1,5 @@
 """Cheats that must fail full_train_workflow_performance_test."""
-from tests.cheatlib import Cheat
+from tests.cheatlib import Cheat, raw_bytes_model
 
 _PREPARE = r'''
 import csv, io, os, tarfile, urllib.request
@@ -198,21 +198,6 @@ def get_best_model():
     return Sneaky()
 '''
 
-_BYTES_BANK = '''
-import torch, torch.nn as nn
-class Banked(nn.Module):
-    def __init__(self, n=400_000_000):
-        super().__init__()
-        self.bank = bytearray(4 * n)                # 1.6 GB of weights in no tensor: neither counted nor in the census
-        self.bank[::4096] = b"\\x01" * len(range(0, 4 * n, 4096))  # every page touched: resident
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 10))
-    def forward(self, x):
-        w = torch.frombuffer(self.bank, dtype=torch.float32, count=30).view(10, 3)
-        return self.head(x) + 0 * (x.mean((2, 3)) @ w.t())
-def get_best_model():
-    return Banked()
-'''
-
 
 def _utils_model(utils_src: str) -> str:
     return f"UTILS = {utils_src!r}\n" + _UTILS_MODEL
@@ -229,7 +214,7 @@ CHEATS = [
           why="all parameters count, frozen ones too (and the checkpoint numel)"),
     Cheat("weights-outside-params", _prepare() + _METRICS + _utils_model(_HIDDEN_LIST), lang="python",
           why="the live-tensor census sees the 40 M values kept in a plain list"),
-    Cheat("weights-as-raw-bytes", _prepare() + _METRICS + _utils_model(_BYTES_BANK), lang="python",
+    Cheat("weights-as-raw-bytes", _prepare() + _METRICS + _utils_model(raw_bytes_model(10)), lang="python",
           why="the memory limit: 1.6 GB of weights outside any tensor go over the limit set from the parameter cap"),
     Cheat("clean-labels-csv", _prepare("folder") + _METRICS + _utils_model(_UNTRAINED_UTILS), lang="python",
           why="the CSV must carry the 50 %-noise labels (and no served path names a class)"),

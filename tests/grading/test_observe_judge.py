@@ -42,3 +42,19 @@ def test_agent_code_cannot_touch_what_a_judge_wrote(bench):
     trial = bench(str(CASES / "judge_apart"), "--agent=oracle").trial("oracle")
     assert trial["outcome"] == "passed", trial["checks"]
     assert len(trial["checks"]) == 4
+
+
+def test_one_judge_process_draws_the_inputs_and_judges(bench):
+    """A probing trial starts one judge process for `inputs` and `judge` (grading/judge_session.py), whose judge()
+    sees torch's generator as before inputs() moved it; a second judge of the same inputs gets a fresh process, the
+    inputs and judge steps keep their timeouts, and a session never judged is stopped when grading ends."""
+    run = bench(str(CASES / "judge_session"), "--agent=oracle")
+    trial = run.trial("oracle")
+    assert trial["outcome"] == "passed", trial["checks"]
+    assert len(trial["checks"]) == 6
+    log = next(run.out_dir.glob("judge_session__oracle-*/grading.log")).read_text()
+    judges = [line.split("judge_runner.py ")[1].split()[0] for line in log.splitlines()
+              if line.startswith("$ [judge]")]
+    assert sorted(judges) == ["judge"] + ["session"] * 4, judges
+    assert "stopped=True" in log  # the session never judged
+    assert trial["timings"]["grade_s"] < 60, trial["timings"]

@@ -1,0 +1,1 @@
+"""Nothing of the agent's is needed: the probe echoes the drawn values."""
