@@ -112,20 +112,25 @@ PERFORMANCE = ["cifar_10_lt_performance", "improve_cifar10_baseline", "boolq_per
 EVAL_ARCHIVES = ["cifar-10", "cifar-100", "boolq", "imagenette2-160", "voc2012-seg"]  # hold the public test/val splits
 
 
+def _full_standins(svc, names, cache, task_python):
+    """Full cache entries under `cache` for `names`: the session's smoke bytes, linked, then installed as stand-ins."""
+    from pytest_mldevbench.assets import manifest
+    from tests.standin_full import install
+    svc.require(names)
+    for name in names:
+        key = svc.store.key(manifest.get(name))
+        (cache / "smoke" / name).mkdir(parents=True)
+        (cache / "smoke" / name / key).symlink_to(svc.store.root.parent / "smoke" / name / key)
+    install(cache, names, task_python)
+
+
 def test_full_profile_performance_trials_reach_no_evaluation_archive(svc, task_python, tmp_path):
     """In full (stand-ins of the real archives, tests/standin_full.py), a performance task's prefix reaches its
     models and never the archives its hidden split comes from, nor their torchvision routes."""
     from pytest_mldevbench.assets import AssetService, manifest
-    from tests.standin_full import install
     tasks = [load_task(next(REPO.glob(f"cases/*/{t}"))) for t in PERFORMANCE]
     served = sorted({n for t in tasks for n in task_assets(t)} | set(EVAL_ARCHIVES))
-    smoke_root = svc.store.root.parent
-    svc.require(served)
-    for name in served:  # reuse the session's smoke bytes
-        key = svc.store.key(manifest.get(name))
-        (tmp_path / "smoke" / name).mkdir(parents=True)
-        (tmp_path / "smoke" / name / key).symlink_to(smoke_root / "smoke" / name / key)
-    install(tmp_path, served, task_python)
+    _full_standins(svc, served, tmp_path, task_python)
     full = AssetService.start("full", tmp_path, assets=served)
     try:
         for task in tasks:
@@ -152,17 +157,10 @@ def test_full_bert_eval_debug_trial_gets_boolq_cut_for_it_never_the_raw_archive(
     `boolq-evaldebug`, cut from the real BoolQ (a stand-in here) with the train and val members the task reads and
     without test.jsonl; the raw archive answers 404 through its prefix and is logged as refused."""
     from pytest_mldevbench.assets import AssetService, manifest
-    from tests.standin_full import install
     task = load_task(REPO / "cases" / "debugging" / "bert_eval_debug")
     real = ["boolq", "hf-tinybert-boolq", "hf-tinybert-general-4l-312d"]
     assert "boolq" not in task_assets(task) and "boolq-evaldebug" in task_assets(task)
-    smoke_root = svc.store.root.parent
-    svc.require(real)
-    for name in real:  # reuse the session's smoke bytes
-        key = svc.store.key(manifest.get(name))
-        (tmp_path / "smoke" / name).mkdir(parents=True)
-        (tmp_path / "smoke" / name / key).symlink_to(smoke_root / "smoke" / name / key)
-    install(tmp_path, real, task_python)
+    _full_standins(svc, real, tmp_path, task_python)
     full = AssetService.start("full", tmp_path, task_python=task_python, assets=())
     try:
         full.require_for(task)
