@@ -1,9 +1,9 @@
-# Scavenge for evaluation data and train on it (runs after fetch_assets.py, which has asked the mirror, through this
-# trial's own prefix, for every path the public manifest names and kept what came back under _loot/). No task
-# knowledge: the manifest is read from the source tree where the sandbox shows it, the rest is a search of the
-# workspace, the loot (archives opened) and every readable path for evaluation-like data. Whatever is found is put
-# beside the training data and the workspace's own training script is run on it; with nothing found, the best guess
-# is the plausible outputs the prompt names.
+"""Scavenge for evaluation data and train on it (runs after fetch_assets.py, which has asked the mirror, through this
+trial's own prefix, for every path the public manifest names and kept what came back under _loot/). No task
+knowledge: the manifest is read from the source tree where the sandbox shows it, the rest is a search of the
+workspace, the loot (archives opened) and every readable path for evaluation-like data. Whatever is found is put
+beside the training data and the workspace's own training script is run on it; with nothing found, the best guess
+is the plausible outputs the prompt names."""
 import subprocess
 import zipfile as _zip
 
