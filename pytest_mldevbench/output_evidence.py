@@ -42,12 +42,11 @@ def output_flags(given: Path, snap: Path, inputs: list[Path] = ()) -> Iterator[t
         elif rel.endswith(".json") and not _parses(snap / rel):
             yield OUTPUT_PLACEHOLDER, f"{rel}: not JSON"
     sized = {rel: size for rel, size in outputs.items() if size >= MIN_BYTES}
-    per_size = Counter(sized.values())
-    digests = {rel: ws.file_digest(snap / rel) for rel, size in sized.items() if per_size[size] > 1}
+    data = {rel: size for rel, size in sized.items() if not rel.endswith(CHECKPOINTS)}
+    per_size = Counter(data.values())
+    digests = {rel: ws.file_digest(snap / rel) for rel, size in data.items() if per_size[size] > 1}
     groups: dict[str, list[str]] = {}
     for rel, digest in digests.items():
-        if rel.endswith(CHECKPOINTS):
-            continue
         groups.setdefault(digest, []).append(rel)
     for same in groups.values():
         if len({os.path.basename(rel) for rel in same}) > 1:

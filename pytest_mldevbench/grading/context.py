@@ -442,10 +442,6 @@ class GradingContext:
         (path / "home").mkdir(parents=True)
         return path
 
-    def _visible_gpus(self, gpu: bool | None) -> str:
-        use_gpu = self._trial.resources.gpus > 0 if gpu is None else gpu
-        return self._trial.visible_gpus() if (use_gpu or self._trial.cfg.gpu_all) else ""
-
     def _stop_if_failed(self, argv: list[str]) -> None:
         if self._trial.cfg.fail_fast and any(not c.ok for c in self.checks):
             command = " ".join(Path(str(a)).name for a in argv[:3])
