@@ -1,6 +1,7 @@
 """How long a parallel run of a report's trials takes, in collection order and in the harness's order.
 
-    python benchmarks/suite_schedule.py REPORT.json [-n 2 4 8 16] [--durations OTHER.json] [--all]
+    python benchmarks/suite_schedule.py REPORT.json [-n 2 4 8 16] [--durations OTHER.json | --first-run cpu|gpu]
+                                    [--all]
 
 Each trial takes the `total_s` the report recorded. The run is simulated with xdist's own scheduler classes
 driving simulated workers that behave as xdist's do (a worker starts an item only once it holds the next
@@ -8,7 +9,9 @@ one, or is told to stop), so chunking and the one-item look-ahead count:
 
 - collection order: xdist's default `--dist load` over the report's trials in nodeid order (collection order);
 - harness order: the order `pytest_mldevbench.schedule` gives them (expected seconds from `--durations`,
-  default the report itself, then task.toml's timings) under `LongestFirstScheduling`, which -n uses.
+  default the report itself, then task.toml's timings) under `LongestFirstScheduling`, which -n uses;
+  `--first-run cpu|gpu` orders by task.toml's timings alone (a run with no earlier report), its 2-core CPU or
+  its GPU-machine ones.
 
 For each N it prints the bound max(longest trial, total / N), each makespan and its ratio to the bound.
 Per-trial harness overhead, worker start-up and asset generation are not in it. `--all` adds the other
@@ -183,8 +186,13 @@ def main() -> int:
     ap.add_argument("report", type=Path)
     ap.add_argument("-n", dest="workers", type=int, nargs="+", default=[2, 4, 8, 16])
     ap.add_argument("--durations", type=Path, default=None, help="expected durations from this report instead")
+    ap.add_argument("--first-run", choices=("cpu", "gpu"), default=None,
+                    help="expected durations from task.toml alone, its CPU or GPU-machine timings")
     ap.add_argument("--all", action="store_true", help="also the other scheduler/order combinations")
     args = ap.parse_args()
+    if args.first_run and args.durations:
+        print("suite_schedule: --durations and --first-run exclude each other", file=sys.stderr)
+        return 4
     try:
         data = json.loads(args.report.read_text(encoding="utf-8"))
         trials = [t for t in data["trials"] if isinstance((t.get("timings") or {}).get("total_s"), (int, float))]
@@ -196,7 +204,8 @@ def main() -> int:
         return 4
     profile = data.get("metadata", {}).get("profile", "smoke")
     try:
-        durations = schedule.Durations.from_report(args.durations or args.report, profile)
+        durations = (schedule.Durations(source=f"task.toml ({args.first_run})", gpu=args.first_run == "gpu")
+                     if args.first_run else schedule.Durations.from_report(args.durations or args.report, profile))
     except schedule.DurationsError as exc:
         print(f"suite_schedule: {exc}", file=sys.stderr)
         return 4

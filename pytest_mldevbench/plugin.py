@@ -76,7 +76,8 @@ def pytest_configure(config):
     collector = Collector()
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "mldevbench-collector")
-    config.pluginmanager.register(schedule.Ordering(config, cfg.profile, cfg.out_dir), "mldevbench-schedule")
+    config.pluginmanager.register(schedule.Ordering(config, cfg.profile, cfg.out_dir, gpu=bool(cfg.gpus)),
+                                  "mldevbench-schedule")
     if not _is_worker(config) and cfg.executor == "local":
         _prepare_assets_ahead(config, config.stash[SERVICES])
     config.stash[EXECUTOR] = executors.create(cfg, config.rootpath, executors.plugin_args(config.invocation_params.args)

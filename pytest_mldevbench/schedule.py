@@ -2,8 +2,10 @@
 
 Expected seconds of a trial come from, in this order: an earlier report (`--mldb-durations REPORT.json`, by
 default the previous `report.json` in `--mldb-out`): the median `total_s` of its trials of the same task,
-agent and model, else of the same task; then the task's `[timings.<profile>] oracle_s` in task.toml. A
-trial with no estimate starts before all others (an unknown long trial started last would set the end).
+agent and model, else of the same task; then the task's `[timings.<profile>]` in task.toml: `oracle_gpu_s`
+where the machine has GPUs (measured on a 16-core H100 machine, every trial given a GPU), else, or where it is
+missing, `oracle_s` (a 2-core CPU machine). A trial with no estimate starts before all others (an unknown long
+trial started last would set the end).
 
 The controller reads the durations once and hands them to every xdist worker (`workerinput`), so all
 workers sort their collection identically, as xdist requires. xdist's default `load` scheduler would still
@@ -37,15 +39,16 @@ class Durations:
     """Median seconds per (task, agent, model) and per task, from the trials of one earlier report."""
 
     def __init__(self, by_trial: dict[str, float] | None = None, by_task: dict[str, float] | None = None,
-                 source: str = ""):
+                 source: str = "", gpu: bool = False):
         self.by_trial, self.by_task, self.source = dict(by_trial or {}), dict(by_task or {}), source
+        self.gpu = gpu  # task.toml's GPU-machine timings apply
 
     @staticmethod
     def _trial_key(task_id: str, agent: str, model: str | None) -> str:
         return f"{task_id}|{agent}|{model or ''}"
 
     @classmethod
-    def from_trials(cls, trials: Iterable[dict], profile: str, source: str = "") -> "Durations":
+    def from_trials(cls, trials: Iterable[dict], profile: str, source: str = "", gpu: bool = False) -> "Durations":
         """Trials of `profile` that were graded (an infrastructure error's time says nothing about the task)."""
         per_trial: dict[str, list[float]] = {}
         per_task: dict[str, list[float]] = {}
@@ -57,7 +60,7 @@ class Durations:
             per_trial.setdefault(cls._trial_key(t["task_id"], t["agent"], t.get("model")), []).append(seconds)
             per_task.setdefault(t["task_id"], []).append(seconds)
         med = {k: statistics.median(v) for k, v in per_trial.items()}
-        return cls(med, {k: statistics.median(v) for k, v in per_task.items()}, source)
+        return cls(med, {k: statistics.median(v) for k, v in per_task.items()}, source, gpu)
 
     @classmethod
     def from_report(cls, path: Path, profile: str) -> "Durations":
@@ -76,29 +79,31 @@ class Durations:
         if found is None:
             found = self.by_task.get(task.id)
         if found is None:
-            found = task.timings.get(profile, {}).get("oracle_s")
+            recorded = task.timings.get(profile, {})
+            found = recorded.get("oracle_gpu_s" if self.gpu else "oracle_s", recorded.get("oracle_s"))
         return found
 
     def to_dict(self) -> dict:
-        return {"by_trial": self.by_trial, "by_task": self.by_task, "source": self.source}
+        return {"by_trial": self.by_trial, "by_task": self.by_task, "source": self.source, "gpu": self.gpu}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Durations":
-        return cls(data.get("by_trial"), data.get("by_task"), data.get("source", ""))
+        return cls(data.get("by_trial"), data.get("by_task"), data.get("source", ""), bool(data.get("gpu")))
 
 
-def load(explicit: str | None, out_dir: Path, profile: str) -> Durations:
+def load(explicit: str | None, out_dir: Path, profile: str, gpu: bool = False) -> Durations:
     """`--mldb-durations PATH` (unreadable: DurationsError), else `<out_dir>/report.json` if it can be read,
-    else none (task.toml's timings only)."""
+    else none (task.toml's timings only: its GPU-machine ones where `gpu`)."""
+    durations = Durations()
     if explicit:
-        return Durations.from_report(Path(explicit), profile)
-    previous = out_dir / "report.json"
-    if previous.is_file():
+        durations = Durations.from_report(Path(explicit), profile)
+    elif (out_dir / "report.json").is_file():
         try:
-            return Durations.from_report(previous, profile)
+            durations = Durations.from_report(out_dir / "report.json", profile)
         except DurationsError:
             pass  # a report from an interrupted or older run: task.toml's timings stand
-    return Durations()
+    durations.gpu = gpu
+    return durations
 
 
 def longest_first(items: Sequence, expected: Callable[[object], float | None]) -> list:
@@ -130,7 +135,8 @@ class Ordering:
     """The plugin part: sorts the collection (controller and workers alike), hands the controller's durations
     to each xdist worker and picks the xdist scheduler."""
 
-    def __init__(self, config, profile: str, out_dir: Path):
+    def __init__(self, config, profile: str, out_dir: Path, gpu: bool = False):
+        """`gpu`: the run's trials can get GPUs (task.toml's GPU-machine timings apply)."""
         self.profile, self.rootpath = profile, config.rootpath
         self._tasks: dict[Path, object] = {}
         given = getattr(config, "workerinput", {}).get(WORKERINPUT_KEY)
@@ -138,7 +144,7 @@ class Ordering:
             self.durations = Durations.from_dict(given)
         else:
             try:
-                self.durations = load(config.getoption("--mldb-durations"), out_dir, profile)
+                self.durations = load(config.getoption("--mldb-durations"), out_dir, profile, gpu)
             except DurationsError as exc:
                 raise pytest.UsageError(f"--mldb-durations: {exc}") from None
 

@@ -17,7 +17,7 @@ RESOURCE_DEFAULTS: dict[str, int | float] = {
 }
 
 # [timings.<profile>]: measured seconds, read by schedule.py to start the longest trials first
-TIMINGS = ("oracle_s",)
+TIMINGS = ("oracle_s", "oracle_gpu_s")
 
 
 @dataclass(frozen=True)

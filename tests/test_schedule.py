@@ -41,6 +41,18 @@ def test_expected_seconds_come_from_the_report_then_task_toml():
     assert schedule.Durations.from_dict(d.to_dict()).by_trial == d.by_trial
 
 
+def test_a_machine_with_gpus_reads_task_tomls_gpu_timings_where_given():
+    both = SimpleNamespace(id="a", timings={"smoke": {"oracle_s": 30, "oracle_gpu_s": 4}})
+    cpu_only = _task("b", oracle_s=7)
+    gpu = schedule.Durations(gpu=True)
+    assert gpu.expected(both, "oracle", None, "smoke") == 4
+    assert gpu.expected(cpu_only, "oracle", None, "smoke") == 7          # no GPU figure: the CPU one
+    assert schedule.Durations().expected(both, "oracle", None, "smoke") == 30
+    assert schedule.Durations.from_dict(gpu.to_dict()).gpu                # the workers sort as the controller
+    from_report = schedule.Durations.from_trials([_trial("a", 11)], "smoke", gpu=True)
+    assert from_report.expected(both, "oracle", None, "smoke") == 11      # a report's durations come first
+
+
 def test_longest_first_puts_unknown_first_and_keeps_ties_in_order():
     items = ["a", "b", "c", "d", "e"]
     seconds = {"a": 5, "b": None, "c": 9, "d": 5, "e": 1}
@@ -90,8 +102,9 @@ def test_task_toml_timings_are_validated(tmp_path):
 
 def test_every_case_records_its_oracle_duration():
     cases = sorted(p.parent for p in (REPO / "cases").glob("*/*/task.toml"))
-    missing = [c.name for c in cases if "oracle_s" not in load_task(c).timings["smoke"]]
-    assert not missing, f"[timings.smoke] oracle_s missing in {missing}"
+    missing = [f"{c.name}: {k}" for c in cases for k in ("oracle_s", "oracle_gpu_s")
+               if k not in load_task(c).timings["smoke"]]
+    assert not missing, f"[timings.smoke] missing {missing}"
 
 
 # -- the xdist side: simulated with xdist's own scheduler classes (see benchmarks/suite_schedule.py) -----------
