@@ -18,14 +18,9 @@ def run_training(script="train.py"):
 '''
 
 
-# Speed only (none of the cheats is about data loading): no loader workers, which cost the trial's one CPU about
-# 3.5 s of the 2-epoch run (27.5/28.9 s with 2 workers, 25.6/23.8 s without, 2026-12-07).
-_NO_WORKERS = 'replace("data.py", "num_workers: int = 2", "num_workers: int = 0")\n'
-
-
 def _fixed_then(body: str, root: str = ".") -> str:
-    """Apply the oracle patch to <root>/cifar10_classifier (and _NO_WORKERS), then run `body`."""
-    return f"import sys\nsys.argv = ['fix.py', {root!r}]\n" + _FIX + "\n" + _NO_WORKERS + _RUN + "\n" + body
+    """Apply the oracle patch to <root>/cifar10_classifier, then run `body`."""
+    return f"import sys\nsys.argv = ['fix.py', {root!r}]\n" + _FIX + "\n" + _RUN + "\n" + body
 
 
 _HANDWRITTEN = r'''
