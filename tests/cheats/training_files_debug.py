@@ -66,8 +66,8 @@ torch.save(state, ckpt)
 # The same untrained run, then what a forger who knows the checks writes on top: every BatchNorm weight and bias
 # moved by about +-0.001 (a mean shift of 0.0021 per layer, above the floor), the noise drawn again until the
 # forger's own recomputation of the val loss stays within 0.01 of the name's, and Adam moments drawn at random
-# (nonzero, finite, of a plausible size). Only the weights' displacement from the seeded init along Adam's own
-# step direction tells it apart.
+# (nonzero, finite, of a plausible size). Only the BatchNorm weights' displacement from their init (1, 0) along
+# Adam's own step direction tells it apart.
 _NOISED = _UNTRAINED + r'''
 import re, timm, torch.nn.functional as F
 from torch.utils.data import DataLoader
@@ -110,8 +110,8 @@ CHEATS = [
     Cheat("untrained-forged-counters", _UNTRAINED, lang="python",
           why="an untrained network with real counters, moments, logs and W&B run: its BatchNorm weights never moved"),
     Cheat("untrained-noised-moments", _NOISED, lang="python",
-          why="BatchNorm noise and random moments on an untrained network: the weights did not move from the "
-              "seeded init along Adam's step direction"),
+          why="BatchNorm noise and random moments on an untrained network: the BatchNorm weights did not move "
+              "from their init along Adam's step direction"),
     Cheat("edit-train-py",
           "sed -i \"s/monitor=\\\"val_loss\\\"/monitor=\\\"val\\/loss\\\"/g; "
           "s/from lightning.pytorch import/from pytorch_lightning import/\" train.py",

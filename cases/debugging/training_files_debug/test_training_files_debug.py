@@ -1,6 +1,6 @@
 """Validator for training_files_debug: the agent's 2-epoch run left a log, a W&B run and one checkpoint that agree
 with each other (read here as data) and with a recomputation from the checkpoint (hidden/eval_ckpt.py, a judge:
-val metrics, and weights moved from the seeded init along the saved Adam direction);
+val metrics, and BatchNorm weights moved from their init along the saved Adam direction);
 probes run the fixed package on grading-time inputs and a judge with the served CIFAR-10 compares it with the
 reference model, split, transforms and loaders, and recomputes the val metrics of a short fit (hidden/judge.py)."""
 import math
@@ -74,8 +74,8 @@ def test_training_files_debug(grading):
                   f"Adam states {result.get('adam_states')}/{result.get('n_trainable')}, all-zero "
                   f"{result.get('adam_zero_moments')}; norm shift {shift}", value=shift)
     aligned, min_aligned = result.get("alignment"), grading.threshold("min_adam_alignment")
-    grading.check(f"checkpoint weights moved from train.py's seeded init along the saved Adam step direction "
-                  f"(cosine >= {min_aligned})", grading.finite(aligned) and aligned >= min_aligned,
+    grading.check(f"checkpoint BatchNorm weights moved from their seed-independent init along the saved Adam step "
+                  f"direction (cosine >= {min_aligned})", grading.finite(aligned) and aligned >= min_aligned,
                   f"cosine {aligned}; displacement {result.get('displacement')}, parameter tensors moved "
                   f"{result.get('moved_fraction')}", value=aligned)
     val_loss, val_acc, min_acc = result.get("val_loss"), result.get("val_acc"), grading.threshold("min_val_acc")

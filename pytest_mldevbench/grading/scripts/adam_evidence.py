@@ -8,9 +8,11 @@ moments, an EMA over about ten recent gradients) keeps the sign of the gradients
     from adam_evidence import adam_alignment
     figures = adam_alignment(trained_params, initial_params, optimizer_state, param_group)
 
-Where the training script seeds the run before building the network (a locked script, a fixed architecture),
-the judge rebuilds the same initial weights with that seed; an untrained network then has displacement 0,
-and noise added to it (or moments drawn at random) gives a cosine near 0 (1/sqrt(#parameters) in spread).
+The initial weights must be known whatever the agent's code drew before or around building the network: e.g.
+BatchNorm weights and biases, which timm and torchvision initialise to 1 and 0 whatever the seed (a seeded
+rebuild of the whole network breaks as soon as a correct solution draws in another order). An untrained network
+then has displacement 0, and noise added to it (or moments drawn at random) gives a cosine near 0
+(1/sqrt(#parameters) in spread).
 """
 from __future__ import annotations
 

@@ -16,9 +16,6 @@ import sys
 
 import numpy as np
 import torch
-from PIL import Image
-
-import mnist_reference as ref
 
 
 def idx_file(path):
@@ -60,6 +57,9 @@ def datasets(inputs_dir, observed_dir, folder):
 
 def normalised_pair(inputs_dir, observed_dir):
     """False only when the observed validation transform equals the unnormalised reference on the drawn digits."""
+    from PIL import Image
+
+    import mnist_reference as ref  # imported by `run` only: `datasets` needs no torchvision (2-3 s to import)
     try:
         got, digits = load(observed_dir, "transforms")["val"], load(inputs_dir, "inputs")["digits"]
     except (OSError, KeyError, TypeError):
@@ -70,6 +70,9 @@ def normalised_pair(inputs_dir, observed_dir):
 
 
 def run(run_dir, folder, iterations, inputs_dir, observed_dir):
+    from PIL import Image
+
+    import mnist_reference as ref  # see normalised_pair
     problems, out = [], {}
     try:
         metrics = json.load(open(os.path.join(run_dir, "train_metrics.json")))

@@ -13,7 +13,6 @@ import sys
 
 import numpy as np
 import torch
-from torchvision.models import mobilenet_v2
 
 BATCHES_PER_EPOCH = 5
 
@@ -57,6 +56,8 @@ def datasets(inputs_dir, observed_dir, folder):
 
 
 def run(run_dir, folder):
+    from torchvision.models import mobilenet_v2  # here, not above: `datasets` needs no torchvision (2-3 s)
+
     problems, out = [], {}
     try:
         metrics = json.load(open(os.path.join(run_dir, "train_metrics.json")))
