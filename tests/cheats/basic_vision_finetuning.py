@@ -17,8 +17,7 @@ import torch
 from torchvision import datasets, transforms
 from transformers import AutoImageProcessor, AutoModelForImageClassification
 
-def steps(update, invented=(2.31, 2.27)):
-    name = "google/mobilenet_v2_1.0_224"
+def steps(update, invented=(2.31, 2.27), name="google/mobilenet_v2_1.0_224"):
     proc = AutoImageProcessor.from_pretrained(name)
     size = proc.crop_size["height"]
     model = AutoModelForImageClassification.from_pretrained(name, num_labels=10, ignore_mismatched_sizes=True)
@@ -31,7 +30,7 @@ def steps(update, invented=(2.31, 2.27)):
     torch.save({"pixel_values": batches[0][0], "labels": batches[0][1]}, "first_batch.pt")
     losses = update(model, batches) or list(invented)
     model.save_pretrained("finetuned_model")
-    info("finetuned_model", sum(p.numel() for p in model.parameters()))
+    info("finetuned_model", sum(p.numel() for p in model.parameters()), name=name)
     meta = json.load(open("model_info.json"))
     meta["initial_model_path"] = "initial_model"
     meta["training"] = {"initial_loss": losses[0], "final_loss": losses[1], "batch_indices": indices}
@@ -44,6 +43,12 @@ def train(model, batches, lr):
         out = model(pixel_values=x, labels=y)
         opt.zero_grad(); out.loss.backward(); opt.step(); losses.append(float(out.loss))
     return losses
+
+def losses(model, batches):
+    """the two batches' true losses at the current weights (forward passes only, eval mode: no dropout)"""
+    model.eval()
+    with torch.no_grad():
+        return [float(model(pixel_values=x, labels=y).loss) for x, y in batches]
 '''
 
 CHEATS = [
@@ -98,4 +103,26 @@ from huggingface_hub import snapshot_download
 os.symlink(snapshot_download("google/mobilenet_v2_1.0_224"), "finetuned_model")
 info("finetuned_model", 2236682)
 ''', lang="python", why="check 2: the directory resolves outside the workspace"),
+    Cheat("label-count-head", _STEPS + '''
+def label_counts(model, batches):
+    # no gradient: at init the cross-entropy gradient of the head is dominated by (softmax ~ 1/10) - (label
+    # frequency) times a common positive feature vector, so move the head along that without computing it
+    first = losses(model, batches)[0]
+    freq = torch.bincount(batches[0][1], minlength=10).float() / len(batches[0][1])
+    head = model.classifier
+    with torch.no_grad():
+        head.bias -= 0.05 * (0.1 - freq)
+        head.weight -= 0.05 * (0.1 - freq)[:, None] * torch.full_like(head.weight[0], 0.01)[None]
+    return [first, losses(model, batches)[1]]
+steps(label_counts)
+''', lang="python", why="check 9: a head update from the batch's label counts has no component along the part of "
+          "the gradient that depends on which image carries which label"),
+    Cheat("random-data-real-batch", _STEPS + '''
+def random_data(model, batches):
+    # train on random tensors with the batch's labels; save the real batch (steps() did) and its true loss
+    first = losses(model, batches)[0]
+    train(model, [(torch.randn_like(x), y) for x, y in batches], lr=1e-4)
+    return [first, losses(model, batches)[1]]
+steps(random_data, name="facebook/dinov2-small")
+''', lang="python", why="check 9: steps on other images are not aligned with the first batch's image-label pairing"),
 ]

@@ -1,13 +1,13 @@
 """Validator for basic_vision_finetuning: model_info.json is read as bounded JSON; the saved models and the first
 mini-batch, collected as data, are loaded offline by judges (hidden/check_model.py: a forward pass, the parameter
 count, the weights against the served weights of model.name; hidden/check_steps.py: the initial model, the batch
-against CIFAR-10, the recomputed initial loss, the update against the first batch's gradient). Nothing of the
-agent's runs."""
+against CIFAR-10, the recomputed initial loss, the update against the first batch's gradient and against its part
+that depends on which image carries which label). Nothing of the agent's runs."""
 import json
 
 from pytest_mldevbench.assets import manifest
 
-MAX_BATCH = 32
+MIN_BATCH, MAX_BATCH = 8, 32
 
 
 def served_models() -> dict:
@@ -83,14 +83,21 @@ def test_basic_vision_finetuning(grading):
                   and z >= grading.threshold("min_descent_z"),
                   f"cosine {cos}, z {z}, changed {steps.get('changed_parameters')}/{steps.get('parameters')} "
                   f"parameters, update norm {steps.get('update_norm')}", value=cos)
+    pairing, score = steps.get("pairing_cosine"), steps.get("pairing_score")
+    grading.check("10. initial - final follows which image of the first batch carries which label (not only the "
+                  "label counts or other images)",
+                  pairing is not None and score is not None and pairing >= grading.threshold("min_pairing_cosine")
+                  and score >= grading.threshold("min_pairing_score"),
+                  f"pairing cosine {pairing}, against shuffled labels {steps.get('shuffled_cosines')}: score {score}",
+                  value=pairing)
 
 
 def two_steps(grading, info, train, saved, name, served) -> dict:
     """The judge's measurements of the steps (hidden/check_steps.py), or {"error"} when something is missing."""
     indices = train.get("batch_indices")
     if not (isinstance(indices, list) and len(indices) == 2 and all(
-            isinstance(b, list) and 0 < len(b) <= MAX_BATCH and all(grading.integer(i) for i in b) for b in indices)):
-        return {"error": f"training.batch_indices is not two lists of 1..{MAX_BATCH} integers"}
+            isinstance(b, list) and MIN_BATCH <= len(b) <= MAX_BATCH and all(grading.integer(i) for i in b) for b in indices)):
+        return {"error": f"training.batch_indices is not two lists of {MIN_BATCH}..{MAX_BATCH} integers"}
     initial = grading.path(info.get("initial_model_path")) if isinstance(info.get("initial_model_path"), str) else None
     batch = grading.path("first_batch.pt")
     if saved is None or initial is None or not initial.exists() or batch is None or not batch.is_file() \

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
-from transformers import AutoConfig, AutoModelForImageClassification
+from transformers import AutoConfig, AutoModel, AutoModelForImageClassification
 
 WEIGHTS = (".safetensors", ".bin", ".pt", ".pth")
 
@@ -20,6 +20,10 @@ STATS = ("running_mean", "running_var", "num_batches_tracked")
 
 
 def reference_state(ref: Path) -> dict:
+    """The served weights under the names the installed transformers gives them (it renames some on load, e.g.
+    DINOv2's attention.attention.key -> attention.k_proj), else as stored."""
+    if (ref / "config.json").is_file():
+        return AutoModel.from_pretrained(str(ref), local_files_only=True, trust_remote_code=False).state_dict()
     files = sorted(ref.glob("*.safetensors"))
     if files:
         state = {}

@@ -32,6 +32,7 @@ from check_model import load_model, reference_state
 
 CROPS = (1.0, 0.875)  # plain resize; the Hugging Face image processors' resize-256 / center-crop-224
 DROPOUT_SAMPLES = 32
+SHUFFLES = 8  # permutations of the labels among the batch's images: the pairing cosine's null distribution
 MAX_SIDE = 518  # the served models' inputs are 224 (smoke: smaller); DINOv2 was trained up to 518
 
 
@@ -78,23 +79,39 @@ def set_dropout(model, train: bool) -> None:
             m.train(train)
 
 
-def loss_and_grad(model, state, pixels, labels, mode: str, grad: bool):
+def loss_and_grad(model, state, pixels, labels, mode: str, grad: bool, update=None, shuffles=()):
+    """The batch's cross-entropy; with `grad`, also its gradient and, with `update`, the cosines of `update` with
+    the gradient of the pairing part of the loss, CE(labels) - CE(the batch's label frequencies as every image's
+    target), for the true labels and for each permutation of them in `shuffles`. The loss is linear in the targets,
+    so the pairing gradient is exactly the gradient minus its mean over all permutations of the labels among the
+    batch's images: what depends on which image carries which label. A change made from the label counts, or from
+    other images, is no closer to the true pairing's than to a shuffled one's."""
     model.load_state_dict(state)
     model.train(mode != "eval")
     set_dropout(model, mode == "train_dropout")
     model.zero_grad(set_to_none=True)
     with torch.set_grad_enabled(grad):
-        loss = F.cross_entropy(model(pixel_values=pixels).logits.float(), labels)
+        logits = model(pixel_values=pixels).logits.float()
+        loss = F.cross_entropy(logits, labels)
     if not grad:
-        return float(loss), None
-    loss.backward()
-    return float(loss), {n: p.grad for n, p in model.named_parameters()}
+        return float(loss), None, None
+    names, params = zip(*[(n, p) for n, p in model.named_parameters() if p.requires_grad])
+    grads = dict(zip(names, torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)))
+    freq = F.one_hot(labels, logits.shape[1]).float().mean(0).expand_as(logits)
+    uniform = F.cross_entropy(logits, freq)
+    pairing = []
+    for i, target in enumerate([labels, *shuffles]):
+        last = i == len(shuffles)
+        h = torch.autograd.grad(F.cross_entropy(logits, target) - uniform, params, retain_graph=not last,
+                                allow_unused=True)
+        pairing.append(cosine(update, dict(zip(names, h)), [n for n in update if n in names]))
+    return float(loss), grads, pairing
 
 
 def cosine(update: dict, grads: dict, names: list) -> float:
-    dot = sum(float((update[n] * grads[n]).sum()) for n in names if grads[n] is not None)
+    dot = sum(float((update[n] * grads[n]).sum()) for n in names if grads.get(n) is not None)
     un = sum(float(update[n].pow(2).sum()) for n in names) ** 0.5
-    gn = sum(float(grads[n].pow(2).sum()) for n in names if grads[n] is not None) ** 0.5
+    gn = sum(float(grads[n].pow(2).sum()) for n in names if grads.get(n) is not None) ** 0.5
     return dot / (un * gn) if un > 0 and gn > 0 else 0.0
 
 
@@ -104,7 +121,7 @@ def sign_agreement(update: dict, grads: dict, names: list) -> float:
     cosine understates them; the weighting ignores the coordinates whose gradient is ~0."""
     agree = total = 0.0
     for n in names:
-        if grads[n] is None:
+        if grads.get(n) is None:
             continue
         moved = update[n] != 0
         weight = grads[n].abs() * moved
@@ -119,7 +136,7 @@ def descent_z(update: dict, grads: dict, names: list) -> float:
     exp(-t^2 / 2) whatever its magnitudes (Hoeffding); a step against the gradient scores high."""
     dot = square = 0.0
     for n in names:
-        if grads[n] is not None:
+        if grads.get(n) is not None:
             product = update[n].double() * grads[n].double()
             dot += float(product.sum())
             square += float(product.pow(2).sum())
@@ -161,9 +178,21 @@ def measure(initial_path, final_path, batch_path, ref, archive, indices, reporte
     out["labels_match"] = bool(torch.equal(labels, cifar_labels[idx]))
     out["image_correlation"] = image_correlation(pixels, images[idx])
 
-    losses = {}
-    losses["eval"], g_eval = loss_and_grad(initial, state0, pixels, labels, "eval", True)
-    losses["train"], g_train = loss_and_grad(initial, state0, pixels, labels, "train", True)
+    final_params = dict(final.named_parameters())
+    update = {}
+    for n, p in initial.named_parameters():
+        q = final_params.get(n)
+        if q is None or q.shape != p.shape:
+            raise ValueError(f"the final model has no parameter {n} of shape {list(p.shape)}")
+        update[n] = (state0[n].float() - q.detach().float())
+    changed = {n: u for n, u in update.items() if bool((u != 0).any())}
+
+    generator = torch.Generator().manual_seed(0)
+    shuffles = [labels[torch.randperm(len(labels), generator=generator)] for _ in range(SHUFFLES)]
+    losses, grads, pairing = {}, {}, {}
+    for mode in ("eval", "train"):
+        losses[mode], grads[mode], pairing[mode] = loss_and_grad(initial, state0, pixels, labels, mode, True, changed,
+                                                                 shuffles)
     torch.manual_seed(0)
     dropped = [loss_and_grad(initial, state0, pixels, labels, "train_dropout", False)[0] for _ in range(DROPOUT_SAMPLES)]
     out["recomputed_losses"] = {**losses, "train_dropout_min": min(dropped), "train_dropout_max": max(dropped)}
@@ -172,24 +201,29 @@ def measure(initial_path, final_path, batch_path, ref, archive, indices, reporte
     out["loss_error"] = max(low - reported_loss, reported_loss - high, 0.0) if isinstance(reported_loss, (int, float)) \
         else None
 
-    final_params = dict(final.named_parameters())
-    update = {}
-    for n, p in initial.named_parameters():
-        q = final_params.get(n)
-        if q is None or q.shape != p.shape:
-            raise ValueError(f"the final model has no parameter {n} of shape {list(p.shape)}")
-        update[n] = (state0[n].float() - q.detach().float())
-    changed = [n for n, u in update.items() if bool((u != 0).any())]
     out["changed_parameters"] = len(changed)
     out["parameters"] = len(update)
-    out["update_norm"] = sum(float(update[n].pow(2).sum()) for n in changed) ** 0.5
+    out["update_norm"] = sum(float(u.pow(2).sum()) for u in changed.values()) ** 0.5
+    g_eval, g_train = grads["eval"], grads["train"]
     out["descent_cosines"] = {"eval": cosine(update, g_eval, changed), "train": cosine(update, g_train, changed)}
     out["descent_cosine"] = max(out["descent_cosines"].values())
     out["descent_zs"] = {"eval": descent_z(update, g_eval, changed), "train": descent_z(update, g_train, changed)}
     out["descent_z"] = max(out["descent_zs"].values())
     out["sign_agreements"] = {"eval": sign_agreement(update, g_eval, changed), "train": sign_agreement(update, g_train, changed)}
     out["sign_agreement"] = max(out["sign_agreements"].values())
+    out["pairing_cosines"] = {m: c[0] for m, c in pairing.items()}
+    out["pairing_cosine"] = max(out["pairing_cosines"].values())
+    out["shuffled_cosines"] = {m: c[1:] for m, c in pairing.items()}
+    out["pairing_score"] = max(pairing_score(c) for c in pairing.values())
     return out
+
+
+def pairing_score(cosines: list) -> float:
+    """(true - mean(shuffled)) / root-mean-square(shuffled - mean) of [true, *shuffled] pairing cosines."""
+    true, rest = cosines[0], cosines[1:]
+    mean = sum(rest) / len(rest)
+    spread = (sum((c - mean) ** 2 for c in rest) / len(rest)) ** 0.5
+    return (true - mean) / spread if spread > 0 else 0.0
 
 
 def main():
