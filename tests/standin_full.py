@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 from pytest_mldevbench.assets import manifest
 from pytest_mldevbench.assets.store import Store, describe_files
 
 
+REPO = Path(__file__).resolve().parents[1]
+# the real assets tests/standin_data.py writes full-scale learnable stand-ins of (run in the task environment)
+LEARNABLE = ("boolq", "cifar-10", "cifar-100", "imagenette2-160", "voc2012-seg")
 # The performance tasks' smoke sources in the real layouts (manifest notes: "full: the real `<name>`"): their
 # validators' full branches carve the task's splits from these, sized as their smoke calibration assumed.
 PERF_SOURCES = {"boolq": "boolq-p5", "imagenette2-160": "imagenette2-160-p2", "voc2012-seg": "voc2012-seg-p4"}
 
 
 def install(assets_cache: Path, names: list[str], task_python: str | None = None,
-            sources: dict[str, str] | None = None) -> dict[str, Path]:
+            sources: dict[str, str] | None = None, learnable: Collection[str] = ()) -> dict[str, Path]:
     """Copy the smoke files of each named real asset (or of the smoke asset `sources` maps it to) to
-    <assets_cache>/full/<name>/real/; returns the dirs."""
+    <assets_cache>/full/<name>/real/; those named in `learnable` are written by tests/standin_data.py instead
+    (full-scale, learnable stand-ins). Returns the dirs."""
     from pytest_mldevbench.taskenv import task_python as default_python
     smoke = Store(Path(assets_cache), "smoke", task_python or str(default_python()))
     out = {}
@@ -34,15 +40,22 @@ def install(assets_cache: Path, names: list[str], task_python: str | None = None
         asset = manifest.get(name)
         if asset.kind == "missing" or asset.smoke_only or asset.full_from:
             raise ValueError(f"{name} has no fetched full cache entry (missing, smoke-only or derived)")
+        generate = name in learnable
         source = manifest.get((sources or {}).get(name, name))
-        smoke.ensure(source)
         target = Path(assets_cache) / "full" / name / "real"
         if not (target / "meta.json").is_file():
             tmp = target.with_name("real.tmp-standin")
             shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(smoke.files_dir(source), tmp / "files")
+            if generate:
+                subprocess.run([smoke.task_python, "-m", "tests.standin_data", name, str(tmp / "files")], check=True,
+                               cwd=REPO)
+                what = "learnable stand-in (tests/standin_data.py)"
+            else:
+                smoke.ensure(source)
+                shutil.copytree(smoke.files_dir(source), tmp / "files")
+                what = f"smoke bytes of {source.name}"
             meta = {"asset": name, "profile": "full", "key": "real",
-                    "standin": f"smoke bytes of {source.name} (tests only)", "files": describe_files(tmp / "files"), "recorded": {}}
+                    "standin": f"{what} (tests only)", "files": describe_files(tmp / "files"), "recorded": {}}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
             tmp.replace(target)
         out[name] = target
@@ -50,7 +63,7 @@ def install(assets_cache: Path, names: list[str], task_python: str | None = None
 
 
 def cache_root(root: Path, names: list[str], task_python: str | None = None,
-               sources: dict[str, str] | None = None) -> Path:
+               sources: dict[str, str] | None = None, learnable: Collection[str] = ()) -> Path:
     """A whole MLDB_CACHE folder for a `--profile=full` session on stand-ins: the machine's task environment,
     agent environments and smoke assets linked in, `assets/full/` holding stand-ins of `names` (and what is
     derived from them on first use, built there)."""
@@ -61,7 +74,7 @@ def cache_root(root: Path, names: list[str], task_python: str | None = None,
         (root / sub).parent.mkdir(parents=True, exist_ok=True)
         if not (root / sub).exists():
             (root / sub).symlink_to(real_root() / sub)
-    install(root / "assets", names, task_python, sources)
+    install(root / "assets", names, task_python, sources, learnable)
     return root
 
 

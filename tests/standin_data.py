@@ -1,0 +1,120 @@
+"""Learnable full-scale stand-ins of the performance tasks' real archives (tests only), in the real formats.
+
+The smoke sources are sized for the smoke recipes; the full recipes hold out more (boolq: 1000 train rows for the
+local validation; VOC: the last 200 train ids) and train pretrained-sized models from the stand-in weights (seeded
+random), so on smoke bytes they have nothing to learn from. These are built by the same smoke generators with
+larger counts and a stronger class signal (lower noise, no prototype mixing); the real loaders read them.
+Runs in the task environment (numpy, PIL), as the smoke generators do:
+
+    python -m tests.standin_data NAME FILES_DIR     (cwd = the repository root; NAME: a key of STANDINS)
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from pytest_mldevbench.assets.smokegen import boolq, imagenette_perf, voc_perf
+from pytest_mldevbench.assets.smokegen.cifar import CIFAR10_NAMES, CIFAR100_COARSE, CIFAR100_FINE, FINE_TO_COARSE
+from pytest_mldevbench.assets.smokegen.common import py2_pickle, write_tar
+from pytest_mldevbench.assets.smokegen.draw import synthetic_vision
+from pytest_mldevbench.assets.smokegen.perf import cifar_rows, sample_seed, shuffled_labels
+
+SEED = 2026
+# boolq: the full validator holds out 1000 train rows for the local validation; the full recipe (batch 32, 500
+# warm-up steps, 10 epochs) then gets BOOLQ_TRAIN - 1000 rows: 1200, 380 steps, all in the warm-up. Passages are
+# the fact sentence alone (no filler): the label is whether it says "never", 13 tokens a pair, so a step is cheap
+# on CPU. The randomly initialised stand-in TinyBERT stays at the majority class and then learns abruptly: the
+# recipe's loop alone on 1000 rows reached 100 % between steps 160 and 192; the oracle trial (1200 rows, 2 cores)
+# is at 100 % local accuracy from epoch 5 (step 190) of 10 and 100 % on the hidden split (bar 70 %).
+BOOLQ_TRAIN, BOOLQ_HIDDEN, BOOLQ_FILLERS = 2200, 300, (0, 0)
+# CIFAR: per-class colour prototypes (draw.synthetic_vision), low noise, no mixing; 1000 a class for CIFAR-10
+# (the long-tailed cut keeps >= 9 of the rarest class), 300 a class for CIFAR-100 (the ViT-S recipe's 500 warm-up
+# steps at batch 128 are ~2 of its 8 epochs); test 100 / 20 a class
+VISION_SIGMA = 25.0
+C10_TRAIN, C10_TEST, C100_TRAIN, C100_TEST = 1000, 100, 300, 20
+# imagenette (64 px; the full recipe resizes to 160): more images (50 % noisy labels), less noise. VOC: 300 train
+# ids (full: the last 200 are the local validation), 240 px so the recipe's 480 crops of 0.5-2x rescales are not
+# mostly padding
+IMAGENETTE = dict(SIGMA=25.0, MIX=0.0, PER_CLASS={"train": 500, "val": 100})
+VOC = dict(SIZE=240, COUNTS={"train": 300, "val": 60})
+
+
+@contextlib.contextmanager
+def _constants(module, values: dict):
+    """The generator module's size/noise constants set to `values` for the duration."""
+    old = {k: getattr(module, k) for k in values}
+    for k, v in values.items():
+        setattr(module, k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            setattr(module, k, v)
+
+
+def _boolq(files: Path) -> None:
+    splits = {"train": boolq.rows(SEED, "train", BOOLQ_TRAIN, 0.62, BOOLQ_FILLERS),
+              "val": boolq.rows(SEED, "val", BOOLQ_HIDDEN, 0.62, BOOLQ_FILLERS),
+              "test": boolq.rows(SEED, "test", 100, 0.62, BOOLQ_FILLERS)}
+    boolq.write_boolq_zip(files / "BoolQ.zip", splits)
+
+
+def _vision(classes: int, per_class: int, split: str) -> tuple[list[int], np.ndarray]:
+    y = shuffled_labels(SEED + classes, split, [per_class] * classes)
+    return y, cifar_rows(synthetic_vision(y, classes, SEED + classes, sample_seed(SEED + classes, split),
+                                          VISION_SIGMA, 0.0))
+
+
+def _cifar10(files: Path) -> None:
+    top, members = "cifar-10-batches-py/", {}
+    (train_y, train_x), (test_y, test_x) = _vision(10, C10_TRAIN, "train"), _vision(10, C10_TEST, "test")
+    per = len(train_y) // 5
+
+    def batch(label, ys, xs, tag, offset=0):
+        names = [f"standin_{CIFAR10_NAMES[y]}_{tag}_{offset + i:06d}.png" for i, y in enumerate(ys)]
+        return py2_pickle({"batch_label": label, "labels": ys, "data": xs, "filenames": names})
+    for b in range(5):
+        sl = slice(per * b, per * (b + 1))
+        members[top + f"data_batch_{b + 1}"] = batch(f"training batch {b + 1} of 5", train_y[sl], train_x[sl], "s",
+                                                     per * b)
+    members[top + "test_batch"] = batch("testing batch 1 of 1", test_y, test_x, "t")
+    members[top + "batches.meta"] = py2_pickle({"num_cases_per_batch": per, "label_names": CIFAR10_NAMES,
+                                                "num_vis": 3072})
+    write_tar(files / "cifar-10-python.tar.gz", members, compress=True)
+
+
+def _cifar100(files: Path) -> None:
+    top, coarse = "cifar-100-python/", [FINE_TO_COARSE[n] for n in CIFAR100_FINE]
+    (train_y, train_x), (test_y, test_x) = _vision(100, C100_TRAIN, "train"), _vision(100, C100_TEST, "test")
+
+    def batch(label, ys, xs, tag):
+        return py2_pickle({"filenames": [f"standin_{CIFAR100_FINE[y]}_{tag}_{i:06d}.png" for i, y in enumerate(ys)],
+                           "batch_label": label, "fine_labels": ys, "coarse_labels": [coarse[y] for y in ys],
+                           "data": xs})
+    write_tar(files / "cifar-100-python.tar.gz", {
+        top + "train": batch("training batch 1 of 1", train_y, train_x, "s"),
+        top + "test": batch("testing batch 1 of 1", test_y, test_x, "t"),
+        top + "meta": py2_pickle({"fine_label_names": CIFAR100_FINE, "coarse_label_names": CIFAR100_COARSE})},
+        compress=True)
+
+
+def _imagenette(files: Path) -> None:
+    with _constants(imagenette_perf, IMAGENETTE):
+        imagenette_perf.generate(files, SEED, {})
+
+
+def _voc(files: Path) -> None:
+    with _constants(voc_perf, VOC):
+        voc_perf.generate(files, SEED, {})
+
+
+STANDINS = {"boolq": _boolq, "cifar-10": _cifar10, "cifar-100": _cifar100, "imagenette2-160": _imagenette,
+            "voc2012-seg": _voc}
+
+
+if __name__ == "__main__":
+    Path(sys.argv[2]).mkdir(parents=True, exist_ok=True)
+    STANDINS[sys.argv[1]](Path(sys.argv[2]))
