@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from pytest_mldevbench.assets.smokegen import boolq, imagenette_perf, voc_perf
-from pytest_mldevbench.assets.smokegen.cifar import CIFAR10_NAMES, CIFAR100_COARSE, CIFAR100_FINE, FINE_TO_COARSE
-from pytest_mldevbench.assets.smokegen.common import py2_pickle, write_tar
+from pytest_mldevbench.assets.smokegen.cifar import cifar10_members, cifar100_members
+from pytest_mldevbench.assets.smokegen.common import write_tar
 from pytest_mldevbench.assets.smokegen.draw import synthetic_vision
 from pytest_mldevbench.assets.smokegen.perf import cifar_rows, sample_seed, shuffled_labels
 
@@ -69,36 +69,15 @@ def _vision(classes: int, per_class: int, split: str) -> tuple[list[int], np.nda
 
 
 def _cifar10(files: Path) -> None:
-    top, members = "cifar-10-batches-py/", {}
     (train_y, train_x), (test_y, test_x) = _vision(10, C10_TRAIN, "train"), _vision(10, C10_TEST, "test")
-    per = len(train_y) // 5
-
-    def batch(label, ys, xs, tag, offset=0):
-        names = [f"standin_{CIFAR10_NAMES[y]}_{tag}_{offset + i:06d}.png" for i, y in enumerate(ys)]
-        return py2_pickle({"batch_label": label, "labels": ys, "data": xs, "filenames": names})
-    for b in range(5):
-        sl = slice(per * b, per * (b + 1))
-        members[top + f"data_batch_{b + 1}"] = batch(f"training batch {b + 1} of 5", train_y[sl], train_x[sl], "s",
-                                                     per * b)
-    members[top + "test_batch"] = batch("testing batch 1 of 1", test_y, test_x, "t")
-    members[top + "batches.meta"] = py2_pickle({"num_cases_per_batch": per, "label_names": CIFAR10_NAMES,
-                                                "num_vis": 3072})
-    write_tar(files / "cifar-10-python.tar.gz", members, compress=True)
+    write_tar(files / "cifar-10-python.tar.gz",
+              cifar10_members(train_y, train_x, test_y, test_x, "standin", len(train_y) // 5), compress=True)
 
 
 def _cifar100(files: Path) -> None:
-    top, coarse = "cifar-100-python/", [FINE_TO_COARSE[n] for n in CIFAR100_FINE]
     (train_y, train_x), (test_y, test_x) = _vision(100, C100_TRAIN, "train"), _vision(100, C100_TEST, "test")
-
-    def batch(label, ys, xs, tag):
-        return py2_pickle({"filenames": [f"standin_{CIFAR100_FINE[y]}_{tag}_{i:06d}.png" for i, y in enumerate(ys)],
-                           "batch_label": label, "fine_labels": ys, "coarse_labels": [coarse[y] for y in ys],
-                           "data": xs})
-    write_tar(files / "cifar-100-python.tar.gz", {
-        top + "train": batch("training batch 1 of 1", train_y, train_x, "s"),
-        top + "test": batch("testing batch 1 of 1", test_y, test_x, "t"),
-        top + "meta": py2_pickle({"fine_label_names": CIFAR100_FINE, "coarse_label_names": CIFAR100_COARSE})},
-        compress=True)
+    write_tar(files / "cifar-100-python.tar.gz", cifar100_members(train_y, train_x, test_y, test_x, "standin"),
+              compress=True)
 
 
 def _imagenette(files: Path) -> None:

@@ -77,28 +77,48 @@ def _balanced_labels(seed: int, split: str, n_classes: int, per_class: int) -> l
     return [int(x) for x in labels]
 
 
+def cifar10_members(train_y, train_x, test_y, test_x, tag: str, per_batch: int) -> dict[str, bytes]:
+    """The pickled members of cifar-10-python.tar.gz (5 train batches of `per_batch`, the test batch, batches.meta)
+    from labels and uint8 rows; image file names start with `tag`."""
+    top, members = "cifar-10-batches-py/", {}
+    for b in range(5):
+        sl = slice(per_batch * b, per_batch * (b + 1))
+        members[top + f"data_batch_{b + 1}"] = py2_pickle({
+            "batch_label": f"training batch {b + 1} of 5", "labels": train_y[sl], "data": train_x[sl],
+            "filenames": [f"{tag}_{CIFAR10_NAMES[y]}_s_{per_batch * b + i:06d}.png"
+                          for i, y in enumerate(train_y[sl])]})
+    members[top + "test_batch"] = py2_pickle({
+        "batch_label": "testing batch 1 of 1", "labels": test_y, "data": test_x,
+        "filenames": [f"{tag}_{CIFAR10_NAMES[y]}_t_{i:06d}.png" for i, y in enumerate(test_y)]})
+    members[top + "batches.meta"] = py2_pickle({"num_cases_per_batch": per_batch, "label_names": CIFAR10_NAMES,
+                                               "num_vis": 3072})
+    return members
+
+
+def cifar100_members(train_y, train_x, test_y, test_x, tag: str) -> dict[str, bytes]:
+    """The pickled members of cifar-100-python.tar.gz (train, test, meta; real fine->coarse mapping) from fine
+    labels and uint8 rows; image file names start with `tag`."""
+    top, coarse = "cifar-100-python/", [FINE_TO_COARSE[n] for n in CIFAR100_FINE]
+
+    def batch(label: str, ys, xs, split):
+        return py2_pickle({"filenames": [f"{tag}_{CIFAR100_FINE[y]}_{split}_{i:06d}.png" for i, y in enumerate(ys)],
+                           "batch_label": label, "fine_labels": ys, "coarse_labels": [coarse[y] for y in ys],
+                           "data": xs})
+    return {top + "train": batch("training batch 1 of 1", train_y, train_x, "s"),
+            top + "test": batch("testing batch 1 of 1", test_y, test_x, "t"),
+            top + "meta": py2_pickle({"fine_label_names": CIFAR100_FINE, "coarse_label_names": CIFAR100_COARSE})}
+
+
 def generate_cifar10(out: Path, seed: int, deps: dict) -> dict:
     """cifar-10-python.tar.gz: 5 train batches x 500 and a 1,000-image test batch."""
     train_y = _balanced_labels(seed, "train", 10, 250)
     test_y = _balanced_labels(seed, "test", 10, 100)
     train_x, test_x = _images(seed, "train", train_y, cifar10_image), _images(seed, "test", test_y, cifar10_image)
-    members, md5s = {}, {}
-    top = "cifar-10-batches-py/"
-    for b in range(5):
-        sl = slice(500 * b, 500 * (b + 1))
-        members[top + f"data_batch_{b + 1}"] = py2_pickle({
-            "batch_label": f"training batch {b + 1} of 5", "labels": train_y[sl], "data": train_x[sl],
-            "filenames": [f"smoke_{CIFAR10_NAMES[y]}_s_{500 * b + i:06d}.png" for i, y in enumerate(train_y[sl])]})
-    members[top + "test_batch"] = py2_pickle({
-        "batch_label": "testing batch 1 of 1", "labels": test_y, "data": test_x,
-        "filenames": [f"smoke_{CIFAR10_NAMES[y]}_t_{i:06d}.png" for i, y in enumerate(test_y)]})
-    members[top + "batches.meta"] = py2_pickle({"num_cases_per_batch": 500, "label_names": CIFAR10_NAMES,
-                                               "num_vis": 3072})
-    members[top + "readme.html"] = b"<html><body>Synthetic CIFAR-10 stand-in (mldevbench smoke profile).</body></html>\n"
-    for name, data in members.items():
-        md5s[name.split("/")[-1]] = md5_bytes(data)
+    members = {**cifar10_members(train_y, train_x, test_y, test_x, "smoke", 500), "cifar-10-batches-py/readme.html":
+               b"<html><body>Synthetic CIFAR-10 stand-in (mldevbench smoke profile).</body></html>\n"}
     write_tar(out / "cifar-10-python.tar.gz", members, compress=True)
-    return {"member_md5": md5s, "num_train": 2500, "num_test": 1000,
+    return {"member_md5": {n.split("/")[-1]: md5_bytes(d) for n, d in members.items()},
+            "num_train": 2500, "num_test": 1000,
             "baseline_fit": ridge_baseline(train_x, train_y, test_x, test_y, 10)}
 
 
@@ -107,17 +127,7 @@ def generate_cifar100(out: Path, seed: int, deps: dict) -> dict:
     train_y = _balanced_labels(seed, "train", 100, 30)
     test_y = _balanced_labels(seed, "test", 100, 10)
     train_x, test_x = _images(seed, "train", train_y, cifar100_image), _images(seed, "test", test_y, cifar100_image)
-    coarse = [FINE_TO_COARSE[n] for n in CIFAR100_FINE]
-    top = "cifar-100-python/"
-
-    def batch(label: str, ys, xs, tag):
-        return py2_pickle({"filenames": [f"smoke_{CIFAR100_FINE[y]}_{tag}_{i:06d}.png" for i, y in enumerate(ys)],
-                           "batch_label": label, "fine_labels": ys, "coarse_labels": [coarse[y] for y in ys],
-                           "data": xs})
-    members = {top + "train": batch("training batch 1 of 1", train_y, train_x, "s"),
-               top + "test": batch("testing batch 1 of 1", test_y, test_x, "t"),
-               top + "meta": py2_pickle({"fine_label_names": CIFAR100_FINE, "coarse_label_names": CIFAR100_COARSE}),
-               top + "file.txt~": b""}
+    members = {**cifar100_members(train_y, train_x, test_y, test_x, "smoke"), "cifar-100-python/file.txt~": b""}
     write_tar(out / "cifar-100-python.tar.gz", members, compress=True)
     return {"member_md5": {n.split("/")[-1]: md5_bytes(d) for n, d in members.items()},
             "num_train": 3000, "num_test": 1000,
