@@ -124,15 +124,34 @@ def generate_dinov2_small(out: Path, seed: int, deps: dict) -> dict:
     return {"num_parameters": sum(p.numel() for p in model.parameters()), "hidden_size": 48, "image_size": 56}
 
 
+def _calibrate_batchnorm(model, torch, size: int, batches: int = 4) -> None:
+    """Set BatchNorm's running statistics from smooth random images in [-1, 1], as pretraining leaves them. With
+    the initial ones (mean 0, variance 1) a random network's activations die out in eval mode (the mode
+    `from_pretrained` returns), so a fine-tuning step there could not depend on the image."""
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a cumulative average over the batches
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            small = torch.rand(32, 3, 8, 8)
+            model(pixel_values=torch.nn.functional.interpolate(small, size=(size, size), mode="bilinear") * 2 - 1)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+
+
 def generate_mobilenet_v2(out: Path, seed: int, deps: dict) -> dict:
-    _torch(seed)
+    torch = _torch(seed)
     from torchvision.models._meta import _IMAGENET_CATEGORIES
     from transformers import MobileNetV2Config, MobileNetV2ForImageClassification, MobileNetV2ImageProcessor
     labels = ["background"] + list(_IMAGENET_CATEGORIES)
     cfg = MobileNetV2Config(depth_multiplier=0.35, image_size=64, num_labels=1001,
                             id2label=dict(enumerate(labels)), label2id={n: i for i, n in enumerate(labels)})
-    model = MobileNetV2ForImageClassification(cfg).eval()
-    model.save_pretrained(str(out))
+    model = MobileNetV2ForImageClassification(cfg)
+    _calibrate_batchnorm(model, torch, cfg.image_size)
+    model.eval().save_pretrained(str(out))
     MobileNetV2ImageProcessor(size={"shortest_edge": 73}, crop_size={"height": 64, "width": 64},
                               image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5]).save_pretrained(str(out))
     return {"num_parameters": sum(p.numel() for p in model.parameters()), "num_labels": 1001, "image_size": 64}

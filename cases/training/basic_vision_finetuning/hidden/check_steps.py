@@ -16,7 +16,9 @@ Prints the measurements (the validator holds the thresholds):
 - "update_norm", "changed_parameters": the size of initial - final over the parameters, and how many changed;
 - "descent_cosine": the best (over eval / train mode) cosine between initial - final and the gradient of the
   first-batch loss at the initial weights, over the parameters that changed (first-order optimisers step
-  against the gradient; a forged or random change is orthogonal to it).
+  against the gradient; a forged or random change is orthogonal to it);
+- "pairing_p": a permutation test that the fresh head's change raised each first-batch image's own label more than
+  the batch's other labels (its p-value; "pairing_ps" per test, "head_parameters" the head's parameters).
 """
 import io
 import json
@@ -32,7 +34,7 @@ from check_model import load_model, reference_state
 
 CROPS = (1.0, 0.875)  # plain resize; the Hugging Face image processors' resize-256 / center-crop-224
 DROPOUT_SAMPLES = 32
-SHUFFLES = 8  # permutations of the labels among the batch's images: the pairing cosine's null distribution
+RELABELLINGS = 20000  # random permutations of the labels among the first batch's images: the pairing test's null
 MAX_SIDE = 518  # the served models' inputs are 224 (smoke: smaller); DINOv2 was trained up to 518
 
 
@@ -79,33 +81,58 @@ def set_dropout(model, train: bool) -> None:
             m.train(train)
 
 
-def loss_and_grad(model, state, pixels, labels, mode: str, grad: bool, update=None, shuffles=()):
-    """The batch's cross-entropy; with `grad`, also its gradient and, with `update`, the cosines of `update` with
-    the gradient of the pairing part of the loss, CE(labels) - CE(the batch's label frequencies as every image's
-    target), for the true labels and for each permutation of them in `shuffles`. The loss is linear in the targets,
-    so the pairing gradient is exactly the gradient minus its mean over all permutations of the labels among the
-    batch's images: what depends on which image carries which label. A change made from the label counts, or from
-    other images, is no closer to the true pairing's than to a shuffled one's."""
+def loss_and_grad(model, state, pixels, labels, mode: str, grad: bool):
+    """The batch's cross-entropy and, with `grad`, its gradient over the trainable parameters."""
     model.load_state_dict(state)
     model.train(mode != "eval")
     set_dropout(model, mode == "train_dropout")
     model.zero_grad(set_to_none=True)
     with torch.set_grad_enabled(grad):
-        logits = model(pixel_values=pixels).logits.float()
-        loss = F.cross_entropy(logits, labels)
+        loss = F.cross_entropy(model(pixel_values=pixels).logits.float(), labels)
     if not grad:
-        return float(loss), None, None
+        return float(loss), None
     names, params = zip(*[(n, p) for n, p in model.named_parameters() if p.requires_grad])
-    grads = dict(zip(names, torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)))
-    freq = F.one_hot(labels, logits.shape[1]).float().mean(0).expand_as(logits)
-    uniform = F.cross_entropy(logits, freq)
-    pairing = []
-    for i, target in enumerate([labels, *shuffles]):
-        last = i == len(shuffles)
-        h = torch.autograd.grad(F.cross_entropy(logits, target) - uniform, params, retain_graph=not last,
-                                allow_unused=True)
-        pairing.append(cosine(update, dict(zip(names, h)), [n for n in update if n in names]))
-    return float(loss), grads, pairing
+    return float(loss), dict(zip(names, torch.autograd.grad(loss, params, allow_unused=True)))
+
+
+def head_gains(model, state0, head: dict, pixels, mode: str) -> torch.Tensor:
+    """[B, C]: how far each image's log-probability of each class rose when the fresh head moved from its initial
+    to its final weights `head` on the initial backbone's features (float64, no dropout). The logits are linear in
+    the head, so this is exactly the step's effect through the head, free of what the backbone's change did."""
+    model.double().train(mode != "eval")
+    set_dropout(model, False)
+    log_probs = []
+    with torch.no_grad():
+        for state in (state0, {**state0, **head}):
+            model.load_state_dict(state)
+            log_probs.append(model(pixel_values=pixels.double()).logits.double().log_softmax(-1))
+    return log_probs[1] - log_probs[0]
+
+
+def without_shared_trend(gains: torch.Tensor, components: int) -> torch.Tensor:
+    """`gains` less its row and column means (a term of one image or of one class alone adds the same to every
+    relabelling's sum) and less its `components` largest singular components. Neither looks at the labels, so the
+    test stays exact; the largest component is typically a shared trend (the classes' counts in the second batch
+    times each image's feature size) that can drown the pairing."""
+    centred = gains - gains.mean(0, keepdim=True) - gains.mean(1, keepdim=True) + gains.mean()
+    if not components:
+        return centred
+    u, s, v = torch.linalg.svd(centred, full_matrices=False)
+    return centred - (u[:, :components] * s[:components]) @ v[:components]
+
+
+def pairing_p(gains: torch.Tensor, labels: torch.Tensor, relabellings: int) -> float:
+    """Permutation test of "the step raised each image's own label more than the labels of other images of the
+    batch": the sum of the gains at the true labels against its value for random permutations of the labels among
+    the images. A step that does not depend on which image carries which label (made from the label counts, from
+    other images, from noise) ranks uniformly among the permutations, so its p-value is below p with probability
+    at most p, whatever the model; a step that learned the pairing ranks first. Conservative: permutations that
+    leave the labels in place count as reaching the true sum."""
+    rows, generator = torch.arange(len(labels)), torch.Generator().manual_seed(0)
+    perms = torch.cat([rows[None], torch.rand(relabellings, len(labels), generator=generator).argsort(1)])
+    sums = gains[rows, labels[perms]].sum(1)
+    tolerance = 1e-9 * float(gains.abs().sum())
+    return int((sums[1:] >= sums[0] - tolerance).sum() + 1) / (relabellings + 1)
 
 
 def cosine(update: dict, grads: dict, names: list) -> float:
@@ -187,12 +214,9 @@ def measure(initial_path, final_path, batch_path, ref, archive, indices, reporte
         update[n] = (state0[n].float() - q.detach().float())
     changed = {n: u for n, u in update.items() if bool((u != 0).any())}
 
-    generator = torch.Generator().manual_seed(0)
-    shuffles = [labels[torch.randperm(len(labels), generator=generator)] for _ in range(SHUFFLES)]
-    losses, grads, pairing = {}, {}, {}
+    losses, grads = {}, {}
     for mode in ("eval", "train"):
-        losses[mode], grads[mode], pairing[mode] = loss_and_grad(initial, state0, pixels, labels, mode, True, changed,
-                                                                 shuffles)
+        losses[mode], grads[mode] = loss_and_grad(initial, state0, pixels, labels, mode, True)
     torch.manual_seed(0)
     dropped = [loss_and_grad(initial, state0, pixels, labels, "train_dropout", False)[0] for _ in range(DROPOUT_SAMPLES)]
     out["recomputed_losses"] = {**losses, "train_dropout_min": min(dropped), "train_dropout_max": max(dropped)}
@@ -211,19 +235,21 @@ def measure(initial_path, final_path, batch_path, ref, archive, indices, reporte
     out["descent_z"] = max(out["descent_zs"].values())
     out["sign_agreements"] = {"eval": sign_agreement(update, g_eval, changed), "train": sign_agreement(update, g_train, changed)}
     out["sign_agreement"] = max(out["sign_agreements"].values())
-    out["pairing_cosines"] = {m: c[0] for m, c in pairing.items()}
-    out["pairing_cosine"] = max(out["pairing_cosines"].values())
-    out["shuffled_cosines"] = {m: c[1:] for m, c in pairing.items()}
-    out["pairing_score"] = max(pairing_score(c) for c in pairing.values())
+    head = {n: final_params[n].detach() for n in update if strip(n) not in base}  # the fresh head: not served
+    out["head_parameters"] = sorted(head)
+    gains = {mode: head_gains(initial, state0, head, pixels, mode) for mode in ("eval", "train")}
+    out["pairing_p"], out["pairing_ps"] = pairing_test(gains, labels)
     return out
 
 
-def pairing_score(cosines: list) -> float:
-    """(true - mean(shuffled)) / root-mean-square(shuffled - mean) of [true, *shuffled] pairing cosines."""
-    true, rest = cosines[0], cosines[1:]
-    mean = sum(rest) / len(rest)
-    spread = (sum((c - mean) ** 2 for c in rest) / len(rest)) ** 0.5
-    return (true - mean) / spread if spread > 0 else 0.0
+def pairing_test(gains: dict, labels: torch.Tensor, relabellings: int = RELABELLINGS) -> tuple[float, dict]:
+    """The pairing p-value over the gains of each mode, with and without their largest singular component:
+    Bonferroni over the distinct tests (eval and train mode give the same gains in a model without BatchNorm)."""
+    tests = {f"{mode}, {k} removed": without_shared_trend(g, k) for mode, g in gains.items() for k in (0, 1)}
+    distinct = [name for i, (name, g) in enumerate(tests.items())
+                if not any(torch.equal(g, other) for other in list(tests.values())[:i])]
+    ps = {name: pairing_p(tests[name], labels, relabellings) for name in distinct}
+    return min(1.0, len(ps) * min(ps.values())), ps
 
 
 def main():
