@@ -123,3 +123,20 @@ def test_timm_zoo_loads_through_the_hf_endpoint(svc, task_python, trial_env, tmp
                              "convnext_tiny.fb_in22k_ft_in1k": 28_589_128}[name]
     paths = {e["path"] for e in svc.access_log(trial)}
     assert f"/hf/{repo}/resolve/main/model.safetensors" in paths
+
+
+def test_improve_cifar10_judge_reads_the_full_archive_only_as_fetched(svc, task_python):
+    """full branch: the judge scores the tarball's test_batch only when the archive has the MD5 the asset store
+    verified at fetch and recorded in its meta (here the smoke tarball, with its own recorded MD5)."""
+    ckpt = svc.reference("cifar10-improve") / "pretrained_baseline.ckpt"
+    archive = svc.reference("cifar-10") / "cifar-10-python.tar.gz"
+    md5 = svc.meta("cifar-10")["files"]["cifar-10-python.tar.gz"]["md5"]
+    out = run_py(task_python, f"""
+        import json, sys
+        sys.path.insert(0, {str(PERF / "improve_cifar10_baseline" / "hidden")!r})
+        from evaluate_checkpoint import main
+        print(json.dumps({{"fetched": main({str(ckpt)!r}, {str(archive)!r}, {md5!r}),
+                          "other": main({str(ckpt)!r}, {str(archive)!r}, "0" * 32)}}))
+    """)
+    assert out["fetched"]["error"] == "" and out["fetched"]["num_images"] > 0, out
+    assert out["other"]["accuracy"] is None and "MD5" in out["other"]["error"], out

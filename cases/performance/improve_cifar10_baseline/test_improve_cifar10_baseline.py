@@ -40,14 +40,18 @@ def test_improve_cifar10_baseline(grading):
                          f"{limit_mb:g} MB", copy is not None and copy.is_file(),
                          "none, a symlink, not a regular file or too large"):
         return
-    test = (grading.asset_reference(BUNDLE) / "eval" / "test_batch" if grading.profile == "smoke"
-            else grading.asset_reference("cifar-10") / "cifar-10-python.tar.gz")
-    result = grading.reference("evaluate_checkpoint.py", str(copy), str(test),
+    if grading.profile == "smoke":
+        test, digest = grading.asset_reference(BUNDLE) / "eval" / "test_batch", []
+    else:  # the archive as the asset store verified it at fetch
+        test = grading.asset_reference("cifar-10") / "cifar-10-python.tar.gz"
+        digest = [grading.asset_meta("cifar-10")["files"]["cifar-10-python.tar.gz"]["md5"]]
+    result = grading.reference("evaluate_checkpoint.py", str(copy), str(test), *digest,
                                read=[copy.parent, test.parent], timeout=grading.threshold("eval_timeout_s"))
     grading.check(f"{graded} loads with torch.load(weights_only=True)", result["loaded"], result["error"])
     grading.check("its state dict loads strictly into the grader's LightningCNN with finite values",
                   result["strict"] and result["finite"], result["error"])
     target, acc = grading.threshold("target_acc"), grading.number(result["accuracy"])
     grading.check(f"top-1 accuracy on the hidden test split > {target:g} %", acc is not None and acc > target,
-                  f"accuracy {acc if acc is None else round(acc, 2)} % on {result.get('num_images')} hidden images",
+                  f"accuracy {acc if acc is None else round(acc, 2)} % on {result.get('num_images')} hidden images"
+                  f"{'; ' + result['error'] if result['error'] else ''}",
                   value=acc)

@@ -1,9 +1,10 @@
 """Judge (trusted, `grading.reference`): scoring of the graded Lightning checkpoint: weights-only load, strict load into the
 grader's LightningCNN, top-1 accuracy on the hidden test batch (fixed Normalize, batch 500, CPU, eval mode, no TTA).
 
-    python evaluate_checkpoint.py CHECKPOINT TEST_SOURCE
-TEST_SOURCE: the bundle's test_batch pickle (smoke), or the real cifar-10-python.tar.gz (full; its test_batch
-must match the known MD5). Both are the grader's own assets.
+    python evaluate_checkpoint.py CHECKPOINT TEST_SOURCE [ARCHIVE_MD5]
+TEST_SOURCE: the bundle's test_batch pickle (smoke), or the real cifar-10-python.tar.gz (full), which must match
+ARCHIVE_MD5, the digest the asset store verified against the real archive's when it fetched it and recorded in its
+meta. Both are the grader's own assets.
 Prints one JSON line: {"loaded", "strict", "finite", "accuracy", "num_images", "num_parameters", "error"}.
 """
 import hashlib
@@ -19,22 +20,20 @@ import torch
 from lightning_cnn import LightningCNN
 
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
-REAL_TEST_MD5 = "40351d587109b95175f43aff81a1287e"  # test_batch of the real cifar-10-python.tar.gz
-
-
-def test_batch(path):
-    """The hidden test batch (our asset): the pickle itself, or the member of the real tarball."""
+def test_batch(path, archive_md5=None):
+    """The hidden test batch (our asset): the pickle itself, or the member of the fetched tarball."""
     if not path.endswith(".tar.gz"):
         with open(path, "rb") as f:
             return pickle.load(f, encoding="latin1")
+    with open(path, "rb") as f:
+        if hashlib.md5(f.read()).hexdigest() != archive_md5:
+            raise RuntimeError("the CIFAR-10 archive does not match the MD5 the asset store verified at fetch")
     with tarfile.open(path) as tar:
         data = tar.extractfile("cifar-10-batches-py/test_batch").read()
-    if hashlib.md5(data).hexdigest() != REAL_TEST_MD5:
-        raise RuntimeError("the real CIFAR-10 test_batch does not match its MD5")
     return pickle.load(io.BytesIO(data), encoding="latin1")
 
 
-def main(ckpt_path, test_path):
+def main(ckpt_path, test_path, archive_md5=None):
     out = {"loaded": False, "strict": False, "finite": False, "accuracy": None, "error": ""}
     torch.set_num_threads(2)
     try:
@@ -59,7 +58,11 @@ def main(ckpt_path, test_path):
     if not out["finite"]:
         out["error"] = "the weights hold NaN or inf"
         return out
-    batch = test_batch(test_path)
+    try:
+        batch = test_batch(test_path, archive_md5)
+    except RuntimeError as exc:  # not the archive the store fetched: no score
+        out["error"] = str(exc)
+        return out
     images = torch.from_numpy(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)).float() / 255.0
     labels = torch.tensor(batch["labels"], dtype=torch.long)
     x = (images - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
@@ -74,4 +77,4 @@ def main(ckpt_path, test_path):
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2])))
+    print(json.dumps(main(*sys.argv[1:4])))
