@@ -20,15 +20,18 @@ import torch
 from lightning_cnn import LightningCNN
 
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
+
+
 def test_batch(path, archive_md5=None):
     """The hidden test batch (our asset): the pickle itself, or the member of the fetched tarball."""
     if not path.endswith(".tar.gz"):
         with open(path, "rb") as f:
             return pickle.load(f, encoding="latin1")
     with open(path, "rb") as f:
-        if hashlib.md5(f.read()).hexdigest() != archive_md5:
-            raise RuntimeError("the CIFAR-10 archive does not match the MD5 the asset store verified at fetch")
-    with tarfile.open(path) as tar:
+        archive = f.read()  # read once: hashed, then opened from memory
+    if hashlib.md5(archive).hexdigest() != archive_md5:
+        raise RuntimeError("the CIFAR-10 archive does not match the MD5 the asset store verified at fetch")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         data = tar.extractfile("cifar-10-batches-py/test_batch").read()
     return pickle.load(io.BytesIO(data), encoding="latin1")
 
