@@ -3,16 +3,17 @@ generic scavenging cheat fails and reaches no evaluation split.
 
 Stand-ins (tests/standin_full.py) are placed as the `full` cache entries, in the real formats. The data archives of
 the oracles that run are full-scale learnable stand-ins (tests/standin_data.py: sized as the full recipes and
-hold-outs expect, strong class signal); everything else is smoke bytes (the stand-in pretrained weights, and the
-data of the tasks whose oracle does not run: null and the cheats fail on any data). Nothing is swapped: assets
-served per trial, the train-side bundles derived at prepare (cifar10-lt, cifar100-p6), the validators' full
-branches, the oracles' full recipes, resources and the full bars.
+hold-outs expect; CIFAR-10 noisy enough that the long-tailed baseline fails its bar); everything else is smoke
+bytes (the stand-in pretrained weights, and the data of the tasks whose oracle does not run: null and the cheats
+fail on any data). Nothing is swapped: assets served per trial, the train-side bundles derived at prepare
+(cifar10-lt, cifar100-p6), the validators' full branches, the oracles' full recipes, resources and the full bars.
 
 CI budget (2 cores): null and the scavenging cheat on all six tasks (~11 s: each trial stops at its first failed
 check) and the oracle of the cheapest full recipe (CI_ORACLES: boolq, 133 s; 100 % on the hidden split, the bar
 70 %; the whole file 147 s on the 2-core dev machine). The other oracles are GPU work (the full
 recipes train ResNet-18/50, ViT-S/16 and FCN-ResNet50 at 112-480 px) and, with every per-task cheat in full, run
-with MLDB_FULL_STANDIN_ALL=1; MLDB_FULL_STANDIN_ARGS adds arguments to each inner session (e.g. "-n 4").
+with MLDB_FULL_STANDIN_ALL=1; MLDB_FULL_STANDIN_ARGS adds arguments to each inner session (e.g. "-n 4"). On a
+16-core H100 (`-n 6`, MLDB_FULL_STANDIN_ARGS=--mldb-gpu-all) the six oracles took 167 s and the per-task cheats 8 min.
 """
 from __future__ import annotations
 
@@ -123,13 +124,28 @@ def test_the_oracle_passes_in_full(bench, full_cache, task_id):
             assert keys.get(name) == "real" or keys.get(name, "").startswith("derived-"), (name, keys)
 
 
+# Per-task cheats a stand-in cannot refute yet, and why. The full bars are calibrated on the real data; a stand-in
+# refutes `baseline-only` only when it is as hard for the grader's baseline recipe as the real data is. CIFAR-100's
+# learnable stand-in (tests/standin_data.py) is not: the baseline's 10 % of it scores above the 88 % bar. A harder
+# one (the baseline at 83 % with sigma 150, mix 0.3 on the CPU) waits on a GPU run showing that the ViT-S oracle still
+# clears the bar there. Strict: a gap that closes fails the test until it is removed from here.
+STANDIN_GAPS = {("cifar100_performance", "baseline-only"): "the CIFAR-100 stand-in is easier than the real data"}
+
+
 @opt_in
 def test_every_per_task_cheat_fails_in_full(bench, full_cache):
-    holes = []
+    holes, gaps = [], {}
     for task_id in TASKS:  # one session per task: its own cheats only
-        cheats = [cheat_agent_name(task_id, c.name) for c in all_cheats().get(task_id, [])]
-        run = full_session(bench, full_cache, [task_id], cheats, timeout=3600)
+        cheats = {cheat_agent_name(task_id, c.name): c.name for c in all_cheats().get(task_id, [])}
+        run = full_session(bench, full_cache, [task_id], list(cheats), timeout=3600)
         assert sorted(t["agent"] for t in run.report["trials"]) == sorted(cheats), run.output[-3000:]
-        holes += [f"{task_id} x {t['agent']}: {t['outcome']} {t['detail'][:300]}" for t in run.report["trials"]
-                  if t["outcome"] != "failed" or t["score"] >= 1.0]
+        for t in run.report["trials"]:
+            passed = t["outcome"] != "failed" or t["score"] >= 1.0
+            key = (task_id, cheats[t["agent"]])
+            if key in STANDIN_GAPS:
+                gaps[key] = passed
+            elif passed:
+                holes.append(f"{task_id} x {t['agent']}: {t['outcome']} {t['detail'][:300]}")
     assert not holes, "\n".join(holes)
+    closed = [key for key, passed in gaps.items() if not passed]
+    assert not closed, f"stand-in gaps now refuted: remove them from STANDIN_GAPS: {closed}"
