@@ -13,7 +13,8 @@ check) and the oracle of the cheapest full recipe (CI_ORACLES: boolq, 133 s; 100
 70 %; the whole file 147 s on the 2-core dev machine). The other oracles are GPU work (the full
 recipes train ResNet-18/50, ViT-S/16 and FCN-ResNet50 at 112-480 px) and, with every per-task cheat in full, run
 with MLDB_FULL_STANDIN_ALL=1; MLDB_FULL_STANDIN_ARGS adds arguments to each inner session (e.g. "-n 4"). On a
-16-core H100 (`-n 6`, MLDB_FULL_STANDIN_ARGS=--mldb-gpu-all) the six oracles took 167 s and the per-task cheats 8 min.
+16-core H100 (`-n 6`, MLDB_FULL_STANDIN_ARGS=--mldb-gpu-all) an oracle trial took 47-344 s (cifar100's ViT-S the
+longest) and the per-task cheats of all six tasks about 8 min.
 """
 from __future__ import annotations
 
