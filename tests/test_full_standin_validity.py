@@ -125,12 +125,12 @@ def test_the_oracle_passes_in_full(bench, full_cache, task_id):
             assert keys.get(name) == "real" or keys.get(name, "").startswith("derived-"), (name, keys)
 
 
-# Per-task cheats a stand-in cannot refute yet, and why. The full bars are calibrated on the real data; a stand-in
+# Per-task cheats (task, cheat) a stand-in cannot refute yet, and why. The full bars are calibrated on the real data; a stand-in
 # refutes `baseline-only` only when it is as hard for the grader's baseline recipe as the real data is. CIFAR-100's
 # learnable stand-in (tests/standin_data.py) is not: the baseline's 10 % of it scores above the 88 % bar. A harder
 # one (the baseline at 83 % with sigma 150, mix 0.3 on the CPU) waits on a GPU run showing that the ViT-S oracle still
 # clears the bar there. Strict: a gap that closes fails the test until it is removed from here.
-STANDIN_GAPS = {("cifar100_performance", "baseline-only"): "the CIFAR-100 stand-in is easier than the real data"}
+STANDIN_GAPS = {("cifar100_performance", "baseline-only")}
 
 
 @opt_in
