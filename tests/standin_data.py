@@ -32,8 +32,8 @@ SEED = 2026
 BOOLQ_TRAIN, BOOLQ_HIDDEN, BOOLQ_FILLERS = 2200, 300, (0, 0)
 # CIFAR: per-class colour prototypes (draw.synthetic_vision); 1000 a class for CIFAR-10 (the long-tailed cut keeps
 # >= 9 of the rarest class), 300 a class for CIFAR-100 (the ViT-S recipe's 500 warm-up steps at batch 128 are ~2 of
-# its 8 epochs); test 100 / 20 a class. Each stand-in is as hard for its task's baseline recipe as the real data, so
-# that `baseline-only` fails the full bar there too. CIFAR-10 by noise (sigma, mix): at (25, 0) the long-tailed
+# its 8 epochs); test 100 / 20 a class. Each is hard enough for its task's baseline recipe that `baseline-only` fails
+# the full bar, as on the real data. CIFAR-10 by noise (sigma, mix): at (25, 0) the long-tailed
 # baseline scored 100 % balanced (bar 75); at (160, 0.4) baseline 71.1 %, oracle 84.1 % (CPU; at (150, 0.4) on an
 # H200: 72.8 / 85.9), and improve_cifar10_baseline's oracle 92.0 % (CPU, bar 85.69). CIFAR-100 by variety, not
 # noise: the full oracle's randomly initialised ViT-S learns noisy prototypes worse than the baseline's small CNN
