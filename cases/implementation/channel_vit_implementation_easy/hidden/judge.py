@@ -46,13 +46,14 @@ def inputs(seed, profile):
             given[name] = randn(*p.shape, scale=0.1)
     ids = torch.stack([torch.randperm(CH, generator=g)[:3] for _ in range(2)])
     x_one = randn(1, 3, IMG, IMG)
+    other = torch.randperm(CH, generator=g)  # two different id sets for the same pixels (never one set twice)
     model_seed = int(torch.randint(2**31, (1,), generator=g))  # for the agent's own initialisation code
     return {"probes": PROBES, "seed": model_seed, "config_s": CONFIG_S, "config_o": config_o(profile),
             "given": given, "patch_embed": {"weight": randn(D * P * P, scale=0.5), "bias": randn(D, scale=0.5),
                                             "table": randn(CH * D, scale=0.5)},
             "x": randn(2, 3, IMG, IMG), "ids": ids, "x_all": randn(2, CH, IMG, IMG),
             "x_same": x_one.expand(2, 3, IMG, IMG).contiguous(),
-            "ids_same": torch.stack([torch.randperm(CH, generator=g)[:3] for _ in range(2)]),
+            "ids_same": torch.stack([other[:3], other[2:]]),
             "x_o": randn(1, 6, 224, 224)}
 
 
