@@ -5,8 +5,9 @@ Stand-ins (tests/standin_full.py) are placed as the `full` cache entries, in the
 the oracles that run are full-scale learnable stand-ins (tests/standin_data.py: sized as the full recipes and
 hold-outs expect, and hard enough for each task's baseline recipe that `baseline-only` fails the full bar, as on
 the real data); everything else is smoke bytes (the stand-in pretrained weights, and the data of the tasks whose
-oracle does not run: null and the cheats fail on any data). Nothing is swapped: assets served per trial, the train-side bundles derived at prepare
-(cifar10-lt, cifar100-p6), the validators' full branches, the oracles' full recipes, resources and the full bars.
+oracle does not run: null and the cheats fail on any data). Nothing is swapped: assets served per trial, the
+train-side bundles derived at prepare (cifar10-lt, cifar100-p6), the validators' full branches, the oracles' full
+recipes, resources and the full bars.
 
 CI budget (2 cores): null and the scavenging cheat on all six tasks (~11 s: each trial stops at its first failed
 check) and the oracle of the cheapest full recipe (CI_ORACLES: boolq, 133 s; 100 % on the hidden split, the bar
@@ -129,10 +130,10 @@ def test_the_oracle_passes_in_full(bench, full_cache, task_id):
 @opt_in
 @pytest.mark.parametrize("task_id", TASKS)
 def test_every_per_task_cheat_fails_in_full(bench, full_cache, task_id):
-    """One session per task, with its own cheats only: every one fails in full (the learnable stand-ins are as hard
-    for the grader's baseline recipe as the real data, so `baseline-only` fails too)."""
-    cheats = {cheat_agent_name(task_id, c.name): c.name for c in all_cheats().get(task_id, [])}
-    run = full_session(bench, full_cache, [task_id], list(cheats), timeout=3600)
+    """One session per task, with its own cheats only: every one fails in full, `baseline-only` included (the
+    learnable stand-ins are hard enough for the grader's baseline recipe)."""
+    cheats = [cheat_agent_name(task_id, c.name) for c in all_cheats().get(task_id, [])]
+    run = full_session(bench, full_cache, [task_id], cheats, timeout=3600)
     assert sorted(t["agent"] for t in run.report["trials"]) == sorted(cheats), run.output[-3000:]
     holes = [f"{t['agent']}: {t['outcome']} {t['detail'][:300]}" for t in run.report["trials"]
              if t["outcome"] != "failed" or t["score"] >= 1.0]
